@@ -1,0 +1,66 @@
+# Every target installs what it needs first, so a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+KERNEL_SOURCES := $(wildcard dsp_c/*.c dsp_c/*.h) build.py
+KERNEL_STAMP := $(VENV)/.kernel-stamp
+SONG ?=
+
+.PHONY: run test lint typecheck layers pytest bench render system-deps kernel clean
+
+run: $(KERNEL_STAMP)
+	$(VENV)/bin/tracker render $(SONG) -o demo.wav
+	@echo "Wrote demo.wav (the TUI arrives with the TUI issue; play it with any audio player)."
+
+test: $(KERNEL_STAMP)
+	$(MAKE) --no-print-directory lint typecheck layers pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check tracker tests bench build.py
+	$(VENV)/bin/ruff format --check tracker tests bench build.py
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict tracker/model tracker/engine
+
+layers: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+pytest: $(KERNEL_STAMP)
+	@set +e; $(VENV)/bin/pytest -n 2 -q $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+bench: $(KERNEL_STAMP)
+	$(PY) -m bench
+
+render: $(KERNEL_STAMP)
+	$(VENV)/bin/tracker render $(SONG) -o demo.wav
+
+kernel: $(KERNEL_STAMP)
+
+$(KERNEL_STAMP): $(STAMP) $(KERNEL_SOURCES)
+	$(PY) build.py >/dev/null
+	touch $@
+
+$(STAMP): pyproject.toml | system-deps
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# System packages: a C compiler and Python's headers and venv module.
+system-deps:
+	@missing=""; \
+	command -v cc >/dev/null || missing="$$missing build-essential"; \
+	$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || missing="$$missing python3-dev"; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Missing system packages. Run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) build *.egg-info tracker/_dsp.* tracker/_dsp*.so .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,601 @@
+/* replayer.c -- orders, rows, ticks and effect commands.
+ *
+ * Semantics follow FastTracker II in linear-frequency mode: pitch is kept in
+ * 1/64 semitone ("units"), slides move 4 units per parameter step and tick,
+ * tick-0 effects run when the row is read and continuous effects on the ticks
+ * after it. docs/effects.md lists every command and each deliberate
+ * difference from FastTracker II. */
+#include <math.h>
+#include <string.h>
+#include "tk_internal.h"
+
+#define PITCH_MIN_UNITS (-12 * 64)
+#define PITCH_MAX_UNITS (131 * 64)
+#define FX(c) ((c) <= '9' ? (c) - '0' : (c) - 'A' + 10)
+
+enum { FX_ARP = 0x0, FX_PORTA_UP, FX_PORTA_DOWN, FX_TONE_PORTA, FX_VIBRATO, FX_TONE_VOL,
+       FX_VIB_VOL, FX_TREMOLO, FX_PAN, FX_OFFSET, FX_VOLSLIDE, FX_JUMP, FX_VOLUME, FX_BREAK,
+       FX_EXTENDED, FX_SPEED };
+#define FX_CUTOFF     FX('Z')
+#define FX_RESONANCE  FX('Q')
+#define FX_CUTOFF_SLIDE FX('W')
+#define FX_RES_SLIDE  FX('Y')
+
+static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+uint32_t tk_frames_to_control(const tk_engine *e)
+{
+    return TK_CONTROL_FRAMES - (uint32_t)(e->frame % TK_CONTROL_FRAMES);
+}
+
+tk_voice *tk_channel_voice(tk_engine *e, uint32_t track)
+{
+    tk_channel *ch = &e->channel[track];
+    if (ch->voice < 0)
+        return NULL;
+    tk_voice *v = &e->voice[ch->voice];
+    if (!v->active || v->serial != ch->voice_serial || v->fading) {
+        ch->voice = -1;
+        return NULL;
+    }
+    return v;
+}
+
+static const tk_instrument *instrument(const tk_engine *e, uint32_t number)
+{
+    if (number == TK_INSTR_NONE || number > e->song->instrument_count)
+        return NULL;
+    return &e->song->instruments[number - 1];
+}
+
+static const tk_cell *cell_at(const tk_engine *e, uint32_t track)
+{
+    static const tk_cell empty = { TK_NOTE_NONE, TK_INSTR_NONE, TK_VOL_NONE, 0,
+                                   { { TK_FX_NONE, 0 }, { TK_FX_NONE, 0 }, { TK_FX_NONE, 0 }, { TK_FX_NONE, 0 } } };
+    const tk_song *s = e->song;
+    if (e->pattern >= s->pattern_count)
+        return &empty;
+    const tk_pattern *p = &s->patterns[e->pattern];
+    if (e->row >= p->rows || track >= s->tracks)
+        return &empty;
+    return &p->cells[(size_t)e->row * s->tracks + track];
+}
+
+void tk_replayer_set_tempo(tk_engine *e, uint32_t bpm)
+{
+    bpm = (uint32_t)clampi((int32_t)bpm, 32, 255);
+    e->tempo_bpm = bpm;
+    /* 2.5 * rate / bpm frames per tick, rounded up in 32.32 so that the sum
+     * over n ticks floors to exactly floor(n * 2.5 * rate / bpm). */
+    uint64_t rate = (uint64_t)e->rate_hz;
+    e->tick_frames_fp = (((rate * 5u) << 31) + bpm - 1) / bpm;
+}
+
+/* ---- waveforms for vibrato and tremolo ----------------------------------- */
+
+static int32_t lfo_wave(tk_engine *e, uint8_t wave, uint8_t pos)
+{
+    pos &= 63;
+    switch (wave & 3) {
+    case 0:
+        return pos < 32 ? tk_vibrato_sine[pos] : -tk_vibrato_sine[pos & 31];
+    case 1: /* ramp down */
+        return 255 - pos * 8;
+    case 2:
+        return pos < 32 ? 255 : -255;
+    default: {
+        uint32_t x = e->rng;
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        e->rng = x;
+        return (int32_t)(x % 511u) - 255;
+    }
+    }
+}
+
+/* ---- channel -> voice ---------------------------------------------------- */
+
+static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, uint32_t advance_frames)
+{
+    tk_channel *ch = &e->channel[track];
+    tk_voice *v = tk_channel_voice(e, track);
+    if (!v)
+        return;
+    int32_t pitch = clampi(ch->pitch_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+    if (ch->glissando && ch->target_units != ch->pitch_units)
+        pitch = (pitch + 32) / 64 * 64;
+    v->pitch_units = (float)clampi(pitch + ch->pitch_offset_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+    v->volume = (float)clampi(ch->volume + ch->volume_offset, 0, 64) / 64.0f;
+    v->pan = (float)(ch->pan - 128) / 128.0f;
+    const tk_instrument *ins = v->ins;
+    if (ch->cutoff >= 0 && ins->cutoff_hz > 0.0f) {
+        /* 00..FF spans 20 Hz..20 kHz on a log scale */
+        float hz = 20.0f * exp2f((float)ch->cutoff * (9.9657843f / 255.0f));
+        v->cutoff_scale = hz / ins->cutoff_hz;
+    }
+    if (ch->resonance >= 0)
+        v->resonance_offset = (float)ch->resonance / 255.0f - ins->resonance;
+    tk_voice_update(e, v, advance_frames, ramp_frames);
+}
+
+static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_porta, uint32_t offset_frames)
+{
+    tk_channel *ch = &e->channel[track];
+    const tk_instrument *ins;
+
+    if (c->instrument != TK_INSTR_NONE && (ins = instrument(e, c->instrument))) {
+        /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
+        ch->instrument = c->instrument;
+        ch->volume = 64;
+        ch->pan = clampi((int32_t)(ins->pan * 128.0f) + 128, 0, 255);
+        ch->finetune = ins->finetune;
+        ch->cutoff = -1;
+        ch->resonance = -1;
+    }
+    tk_voice *old = tk_channel_voice(e, track);
+
+    if (c->note <= TK_NOTE_MAX) {
+        ins = instrument(e, ch->instrument);
+        if (ins) {
+            int32_t pitch = (int32_t)c->note * 64 + ch->finetune / 2;
+            ch->note = c->note;
+            if (tone_porta && old) {
+                ch->target_units = pitch;
+            } else if (old && ins->glide_s > 0.0f && old->ins == ins && !old->released) {
+                ch->pitch_units = ch->target_units = pitch;
+                tk_voice_legato(e, old, (float)pitch);
+            } else {
+                if (old)
+                    tk_voice_fade(e, old);
+                tk_voice *v = tk_voice_alloc(e);
+                tk_voice_start(e, v, ins, ch->instrument, (uint8_t)track, (float)pitch, offset_frames);
+                ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
+                ch->voice_serial = v->serial;
+                ch->pitch_units = ch->target_units = pitch;
+                if (!(ch->vibrato_wave & 4))
+                    ch->vibrato_pos = 0;
+                if (!(ch->tremolo_wave & 4))
+                    ch->tremolo_pos = 0;
+                if (v->active) {
+                    uint32_t to_control = tk_frames_to_control(e);
+                    if (c->volume <= 64)
+                        ch->volume = c->volume;
+                    apply_channel(e, track, to_control, to_control);
+                }
+            }
+        }
+    } else if (c->note == TK_NOTE_OFF) {
+        if (old)
+            tk_voice_release(old);
+    } else if (c->note == TK_NOTE_CUT) {
+        if (old)
+            tk_voice_fade(e, old);
+        ch->voice = -1;
+    }
+    if (c->volume <= 64)
+        ch->volume = c->volume;
+}
+
+static void retrigger(tk_engine *e, uint32_t track)
+{
+    tk_channel *ch = &e->channel[track];
+    tk_voice *old = tk_channel_voice(e, track);
+    const tk_instrument *ins = instrument(e, ch->instrument);
+    if (!old || !ins)
+        return;
+    tk_voice_fade(e, old);
+    tk_voice *v = tk_voice_alloc(e);
+    tk_voice_start(e, v, ins, ch->instrument, (uint8_t)track, (float)ch->pitch_units, 0);
+    ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
+    ch->voice_serial = v->serial;
+    uint32_t to_control = tk_frames_to_control(e);
+    apply_channel(e, track, to_control, to_control);
+}
+
+/* ---- effects ------------------------------------------------------------- */
+
+static void volume_slide(tk_channel *ch, uint8_t param)
+{
+    /* Both nibbles set: the up nibble wins (FastTracker II). */
+    if (param >> 4)
+        ch->volume = clampi(ch->volume + (param >> 4), 0, 64);
+    else
+        ch->volume = clampi(ch->volume - (param & 15), 0, 64);
+}
+
+static void slide_byte(int32_t *value, int32_t fallback, uint8_t param)
+{
+    int32_t v = *value < 0 ? fallback : *value;
+    if (param >> 4)
+        v += param >> 4;
+    else
+        v -= param & 15;
+    *value = clampi(v, 0, 255);
+}
+
+static void tone_porta(tk_channel *ch)
+{
+    int32_t speed = ch->mem_tone_porta * 4;
+    if (ch->pitch_units < ch->target_units)
+        ch->pitch_units = ch->pitch_units + speed > ch->target_units ? ch->target_units : ch->pitch_units + speed;
+    else if (ch->pitch_units > ch->target_units)
+        ch->pitch_units = ch->pitch_units - speed < ch->target_units ? ch->target_units : ch->pitch_units - speed;
+}
+
+static void vibrato(tk_engine *e, tk_channel *ch)
+{
+    int32_t depth = ch->mem_vibrato & 15, speed = ch->mem_vibrato >> 4;
+    ch->pitch_offset_units = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 32;
+    ch->vibrato_pos = (uint8_t)((ch->vibrato_pos + speed) & 63);
+}
+
+static void tremolo(tk_engine *e, tk_channel *ch)
+{
+    int32_t depth = ch->mem_tremolo & 15, speed = ch->mem_tremolo >> 4;
+    ch->volume_offset = lfo_wave(e, ch->tremolo_wave, ch->tremolo_pos) * depth / 64;
+    ch->tremolo_pos = (uint8_t)((ch->tremolo_pos + speed) & 63);
+}
+
+static int32_t cutoff_of(const tk_engine *e, const tk_channel *ch)
+{
+    const tk_instrument *ins = instrument(e, ch->instrument);
+    if (!ins)
+        return 255;
+    /* inverse of the 20 Hz..20 kHz map in apply_channel */
+    float hz = ins->cutoff_hz < 20.0f ? 20.0f : ins->cutoff_hz;
+    return clampi((int32_t)(log2f(hz / 20.0f) * (255.0f / 9.9657843f) + 0.5f), 0, 255);
+}
+
+static int32_t resonance_of(const tk_engine *e, const tk_channel *ch)
+{
+    const tk_instrument *ins = instrument(e, ch->instrument);
+    return ins ? clampi((int32_t)(ins->resonance * 255.0f + 0.5f), 0, 255) : 0;
+}
+
+static uint8_t remember(uint8_t *memory, uint8_t param)
+{
+    if (param)
+        *memory = param;
+    return *memory;
+}
+
+static void remember_nibbles(uint8_t *memory, uint8_t param)
+{
+    if (param & 0xf0)
+        *memory = (uint8_t)((*memory & 0x0f) | (param & 0xf0));
+    if (param & 0x0f)
+        *memory = (uint8_t)((*memory & 0xf0) | (param & 0x0f));
+}
+
+static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
+{
+    tk_channel *ch = &e->channel[track];
+    uint8_t p = fx.param, x = p >> 4, y = p & 15;
+    switch (fx.cmd) {
+    case FX_PORTA_UP: remember(&ch->mem_porta_up, p); break;
+    case FX_PORTA_DOWN: remember(&ch->mem_porta_down, p); break;
+    case FX_TONE_PORTA: remember(&ch->mem_tone_porta, p); break;
+    case FX_VIBRATO: remember_nibbles(&ch->mem_vibrato, p); break;
+    case FX_TONE_VOL:
+    case FX_VIB_VOL:
+    case FX_VOLSLIDE: remember(&ch->mem_volslide, p); break;
+    case FX_TREMOLO: remember_nibbles(&ch->mem_tremolo, p); break;
+    case FX_PAN: ch->pan = p; break;
+    case FX_VOLUME: ch->volume = p > 64 ? 64 : p; break;
+    case FX_JUMP:
+        e->next_order = p;
+        e->pattern_break = 1;
+        break;
+    case FX_BREAK:
+        /* The parameter is decimal-coded: D10 is row 10 (ProTracker, FastTracker II). */
+        e->next_row = x * 10 + y;
+        e->pattern_break = 1;
+        break;
+    case FX_SPEED:
+        if (p == 0)
+            break; /* F00 does nothing here; ProTracker stopped the song */
+        if (p < 0x20)
+            e->speed_ticks = p;
+        else
+            tk_replayer_set_tempo(e, p);
+        break;
+    case FX_CUTOFF: ch->cutoff = p; break;
+    case FX_RESONANCE: ch->resonance = p; break;
+    case FX_CUTOFF_SLIDE: remember(&ch->mem_cutoff_slide, p); break;
+    case FX_RES_SLIDE: remember(&ch->mem_res_slide, p); break;
+    case FX_EXTENDED:
+        switch (x) {
+        case 0x1: ch->pitch_units += 4 * remember(&ch->mem_fine_up, y); break;
+        case 0x2: ch->pitch_units -= 4 * remember(&ch->mem_fine_down, y); break;
+        case 0x3: ch->glissando = y != 0; break;
+        case 0x4: ch->vibrato_wave = y & 7; break;
+        case 0x5: ch->finetune = (int8_t)(y * 16 - 128); break;
+        case 0x6:
+            if (y == 0) {
+                ch->loop_row = (uint8_t)e->row;
+            } else if (ch->loop_count == 0) {
+                ch->loop_count = y;
+                e->loop_jump_row = ch->loop_row;
+            } else if (--ch->loop_count > 0) {
+                e->loop_jump_row = ch->loop_row;
+            }
+            break;
+        case 0x7: ch->tremolo_wave = y & 7; break;
+        case 0x9: ch->retrig_ticks = y; break;
+        case 0xA: ch->volume = clampi(ch->volume + remember(&ch->mem_fine_volup, y), 0, 64); break;
+        case 0xB: ch->volume = clampi(ch->volume - remember(&ch->mem_fine_voldown, y), 0, 64); break;
+        case 0xC:
+            if (y == 0)
+                ch->volume = 0;
+            else
+                ch->cut_tick = y;
+            break;
+        case 0xE:
+            if (!e->in_pattern_delay)
+                e->pattern_delay = y;
+            break;
+        default: break;
+        }
+        break;
+    default: break;
+    }
+}
+
+static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
+{
+    tk_channel *ch = &e->channel[track];
+    uint8_t p = fx.param, x = p >> 4, y = p & 15;
+    switch (fx.cmd) {
+    case FX_ARP:
+        if (p) {
+            uint32_t phase = e->tick % 3;
+            ch->pitch_offset_units = (phase == 1 ? x : phase == 2 ? y : 0) * 64;
+        }
+        break;
+    case FX_PORTA_UP: ch->pitch_units += 4 * ch->mem_porta_up; break;
+    case FX_PORTA_DOWN: ch->pitch_units -= 4 * ch->mem_porta_down; break;
+    case FX_TONE_PORTA: tone_porta(ch); break;
+    case FX_VIBRATO: vibrato(e, ch); break;
+    case FX_TONE_VOL: tone_porta(ch); volume_slide(ch, ch->mem_volslide); break;
+    case FX_VIB_VOL: vibrato(e, ch); volume_slide(ch, ch->mem_volslide); break;
+    case FX_TREMOLO: tremolo(e, ch); break;
+    case FX_VOLSLIDE: volume_slide(ch, ch->mem_volslide); break;
+    case FX_CUTOFF_SLIDE: slide_byte(&ch->cutoff, cutoff_of(e, ch), ch->mem_cutoff_slide); break;
+    case FX_RES_SLIDE: slide_byte(&ch->resonance, resonance_of(e, ch), ch->mem_res_slide); break;
+    case FX_EXTENDED:
+        if (x == 0x9 && y && e->tick % y == 0)
+            retrigger(e, track);
+        else if (x == 0xC && e->tick == ch->cut_tick)
+            ch->volume = 0;
+        else if (x == 0xD && e->tick == ch->delay_tick) {
+            int porta = 0;
+            for (uint32_t i = 0; i < TK_MAX_FX_COLUMNS; i++)
+                porta |= ch->delayed.fx[i].cmd == FX_TONE_PORTA || ch->delayed.fx[i].cmd == FX_TONE_VOL;
+            trigger(e, track, &ch->delayed, porta, 0);
+        }
+        break;
+    default: break;
+    }
+}
+
+static uint32_t fx_columns(const tk_engine *e, uint32_t track)
+{
+    uint32_t n = e->song->track[track].fx_columns;
+    return n < 1 ? 1 : (n > TK_MAX_FX_COLUMNS ? TK_MAX_FX_COLUMNS : n);
+}
+
+static void row_start(tk_engine *e, uint32_t track)
+{
+    tk_channel *ch = &e->channel[track];
+    const tk_cell *c = cell_at(e, track);
+    uint32_t columns = fx_columns(e, track);
+    int porta = 0;
+    uint8_t delay = 0;
+    uint32_t offset = 0;
+
+    ch->cut_tick = 0xff;
+    ch->delay_tick = 0xff;
+    ch->retrig_ticks = 0;
+    for (uint32_t i = 0; i < columns; i++) {
+        tk_fx fx = c->fx[i];
+        porta |= fx.cmd == FX_TONE_PORTA || fx.cmd == FX_TONE_VOL;
+        if (fx.cmd == FX_EXTENDED && (fx.param >> 4) == 0xD)
+            delay = fx.param & 15;
+        if (fx.cmd == FX_OFFSET)
+            offset = (uint32_t)remember(&ch->mem_offset, fx.param) * 256u;
+    }
+    if (!e->in_pattern_delay) {
+        if (delay) {
+            ch->delay_tick = delay;
+            ch->delayed = *c;
+        } else {
+            trigger(e, track, c, porta, offset);
+        }
+    }
+    for (uint32_t i = 0; i < columns; i++)
+        if (c->fx[i].cmd != TK_FX_NONE && !(e->in_pattern_delay && c->fx[i].cmd == FX_EXTENDED &&
+                                            (c->fx[i].param >> 4) == 0x6))
+            fx_row(e, track, c->fx[i]);
+}
+
+/* ---- transport ----------------------------------------------------------- */
+
+static void reset_channels(tk_engine *e)
+{
+    for (uint32_t t = 0; t < TK_MAX_TRACKS; t++) {
+        tk_channel *ch = &e->channel[t];
+        int16_t voice = ch->voice;
+        uint64_t serial = ch->voice_serial;
+        memset(ch, 0, sizeof *ch);
+        ch->voice = voice;
+        ch->voice_serial = serial;
+        ch->volume = 64;
+        ch->pan = 128;
+        ch->cutoff = -1;
+        ch->resonance = -1;
+        ch->cut_tick = ch->delay_tick = 0xff;
+    }
+}
+
+static void enter_order(tk_engine *e)
+{
+    const tk_song *s = e->song;
+    if (e->mode == TK_PLAY_SONG)
+        e->pattern = s->orders[e->order];
+}
+
+void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
+{
+    const tk_song *s = e->song;
+    if (!s || s->order_count == 0 || s->pattern_count == 0)
+        return;
+    for (uint32_t t = 0; t < TK_MAX_TRACKS; t++) {
+        tk_voice *v = tk_channel_voice(e, t);
+        if (v)
+            tk_voice_fade(e, v);
+        e->channel[t].voice = -1;
+    }
+    reset_channels(e);
+    e->mode = mode;
+    if (mode == TK_PLAY_SONG) {
+        e->order = order < s->order_count ? order : 0;
+        e->pattern = s->orders[e->order];
+    } else {
+        e->pattern = order < s->pattern_count ? order : 0;
+    }
+    e->row = row < s->patterns[e->pattern].rows ? row : 0;
+    e->tick = 0;
+    e->speed_ticks = s->speed_ticks ? s->speed_ticks : 6;
+    tk_replayer_set_tempo(e, s->tempo_bpm);
+    e->tick_acc_fp = 0;
+    e->frames_to_tick = 0;
+    e->next_order = e->next_row = e->loop_jump_row = -1;
+    e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
+    e->rng = 0x2545F491u;
+    atomic_store_explicit(&e->playing, 1, memory_order_relaxed);
+}
+
+void tk_replayer_stop(tk_engine *e)
+{
+    if (e->mode == TK_STOPPED)
+        return;
+    e->mode = TK_STOPPED;
+    for (uint32_t i = 0; i < TK_MAX_VOICES; i++)
+        if (e->voice[i].live_note == TK_NOTE_NONE)
+            tk_voice_fade(e, &e->voice[i]);
+    for (uint32_t t = 0; t < TK_MAX_TRACKS; t++)
+        e->channel[t].voice = -1;
+    atomic_store_explicit(&e->playing, 0, memory_order_relaxed);
+    tk_emit(e, TK_EVT_STOPPED, e->frame);
+}
+
+/* A new song was swapped in: keep playing from the same place if it exists. */
+void tk_replayer_song_changed(tk_engine *e)
+{
+    const tk_song *s = e->song;
+    if (e->mode == TK_STOPPED)
+        return;
+    if (s->order_count == 0 || s->pattern_count == 0) {
+        tk_replayer_stop(e);
+        return;
+    }
+    if (e->mode == TK_PLAY_SONG) {
+        if (e->order >= s->order_count)
+            e->order = 0;
+        e->pattern = s->orders[e->order];
+    }
+    if (e->pattern >= s->pattern_count)
+        e->pattern = 0;
+    if (e->row >= s->patterns[e->pattern].rows)
+        e->row = 0;
+}
+
+static void advance_row(tk_engine *e)
+{
+    const tk_song *s = e->song;
+    if (e->pattern_delay > 0) {
+        e->pattern_delay--;
+        e->in_pattern_delay = 1;
+        return;
+    }
+    e->in_pattern_delay = 0;
+    uint32_t old_order = e->order;
+    int wrapped = 0;
+
+    if (e->pattern_break) {
+        if (e->mode == TK_PLAY_SONG && !e->loop_pattern) {
+            if (e->next_order >= 0) {
+                wrapped = (uint32_t)e->next_order <= old_order; /* a jump back loops the song */
+                e->order = (uint32_t)e->next_order;
+            } else {
+                e->order++;
+            }
+        }
+        e->row = e->next_row >= 0 ? (uint32_t)e->next_row : 0;
+    } else if (e->loop_jump_row >= 0) {
+        e->row = (uint32_t)e->loop_jump_row;
+    } else if (++e->row >= s->patterns[e->pattern].rows) {
+        e->row = 0;
+        if (e->mode == TK_PLAY_SONG && !e->loop_pattern)
+            e->order++;
+    }
+    if (e->mode == TK_PLAY_SONG && e->order >= s->order_count) {
+        e->order = s->restart_order < s->order_count ? s->restart_order : 0;
+        wrapped = 1;
+    }
+    e->next_order = e->next_row = e->loop_jump_row = -1;
+    e->pattern_break = 0;
+    enter_order(e);
+    if (e->pattern >= s->pattern_count)
+        e->pattern = 0;
+    if (e->row >= s->patterns[e->pattern].rows)
+        e->row = 0; /* a break past the end of the next pattern lands on row 0 */
+    if (e->order != old_order || e->row == 0)
+        for (uint32_t t = 0; t < s->tracks; t++)
+            if (e->channel[t].loop_count == 0)
+                e->channel[t].loop_row = 0;
+    if (wrapped)
+        tk_emit(e, TK_EVT_SONG_END, e->frame);
+}
+
+void tk_replayer_tick(tk_engine *e)
+{
+    const tk_song *s = e->song;
+    uint32_t tracks = s->tracks;
+
+    for (uint32_t t = 0; t < tracks; t++) {
+        e->channel[t].pitch_offset_units = 0;
+        e->channel[t].volume_offset = 0;
+    }
+    if (e->tick == 0) {
+        tk_event ev = { .type = TK_EVT_POSITION, .frame = e->frame, .order = e->order,
+                        .pattern = e->pattern, .row = e->row };
+        tk_emit_event(e, &ev);
+        for (uint32_t t = 0; t < tracks; t++)
+            row_start(e, t);
+    } else {
+        for (uint32_t t = 0; t < tracks; t++) {
+            const tk_cell *c = cell_at(e, t);
+            uint32_t columns = fx_columns(e, t);
+            for (uint32_t i = 0; i < columns; i++)
+                if (c->fx[i].cmd != TK_FX_NONE)
+                    fx_tick(e, t, c->fx[i]);
+        }
+    }
+    for (uint32_t t = 0; t < tracks; t++) {
+        tk_channel *ch = &e->channel[t];
+        ch->pitch_units = clampi(ch->pitch_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+        apply_channel(e, t, TK_CONTROL_FRAMES, 0);
+    }
+    atomic_store_explicit(&e->pos_order, e->order, memory_order_relaxed);
+    atomic_store_explicit(&e->pos_row, e->row, memory_order_relaxed);
+    atomic_store_explicit(&e->pos_tick, e->tick, memory_order_relaxed);
+
+    e->tick_acc_fp += e->tick_frames_fp;
+    e->frames_to_tick = (uint32_t)(e->tick_acc_fp >> 32);
+    e->tick_acc_fp &= 0xffffffffu;
+
+    if (++e->tick >= e->speed_ticks) {
+        e->tick = 0;
+        advance_row(e);
+    }
+}

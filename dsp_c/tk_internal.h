@@ -1,0 +1,181 @@
+/* tk_internal.h -- the engine's private state, shared by the kernel's .c files. */
+#ifndef TK_INTERNAL_H
+#define TK_INTERNAL_H
+
+#include <stdatomic.h>
+#include "tk_dsp.h"
+#include "tk_units.h"
+
+/* ---- lock-free single-producer / single-consumer ring (queue.c) ---------- */
+
+typedef struct tk_ring {
+    _Alignas(64) _Atomic uint32_t head;   /* next slot to write; only the producer stores */
+    _Alignas(64) _Atomic uint32_t tail;   /* next slot to read; only the consumer stores */
+} tk_ring;
+
+int tk_ring_push(tk_ring *ring, void *slots, size_t slot_bytes, const void *item);
+int tk_ring_pop(tk_ring *ring, const void *slots, size_t slot_bytes, void *item);
+
+/* ---- a sounding note (voice.c) ------------------------------------------ */
+
+typedef struct tk_voice {
+    uint8_t active;
+    uint8_t fading;                 /* declick fade to silence, then free */
+    uint8_t track;
+    uint8_t live_note;              /* note of a live (jammed) voice; TK_NOTE_NONE for the replayer's */
+    uint8_t instrument_number;      /* 1..255 */
+    uint8_t released;               /* note-off seen */
+    const tk_instrument *ins;
+    uint64_t serial;                /* start order, for stealing the oldest */
+
+    /* pitch, in 1/64 semitone; note n is n*64 */
+    float pitch_units;              /* set by the replayer every tick */
+    float glide_units;              /* offset that decays to 0 (legato glide) */
+    float glide_step_units;         /* per control block */
+
+    /* levels set by the replayer, applied at the next update */
+    float volume;                   /* 0..1: channel volume (pattern, slides, tremolo) */
+    float pan;                      /* -1..1: channel pan */
+    float velocity;                 /* 0..1 */
+    float cutoff_scale;             /* multiplier on the instrument's cutoff (Zxx/Wxy); 1 = as set */
+    float resonance_offset;         /* added to the instrument's resonance (Qxx/Yxy) */
+
+    /* gain actually applied, ramped per sample */
+    float gain_l, gain_r;
+    float target_l, target_r;
+    float step_l, step_r;
+    uint32_t ramp_frames;           /* samples left in the current ramp */
+
+    /* sample playback: position in frames, 32.32 fixed point, signed for ping-pong */
+    int64_t pos_fp;
+    int64_t step_fp;                /* negative while a ping-pong loop runs backwards */
+
+    /* synth */
+    tk_osc osc[2];
+    double osc_freq[2];             /* cycles per sample */
+    float osc_width[2];
+    tk_filter filter[2];            /* one per output channel of a stereo sample */
+    tk_env amp_env, filter_env;
+    tk_lfo lfo;
+    float amp_level;                /* envelope x LFO amplitude at the last update */
+    float lfo_value;                /* -1..1 at the last update */
+} tk_voice;
+
+/* ---- per-track replayer state (replayer.c) ------------------------------ */
+
+typedef struct tk_channel {
+    int16_t voice;                  /* index of the replayer's voice on this track, -1 none */
+    uint64_t voice_serial;          /* that voice's serial: it is ours only while they match */
+    uint8_t note;                   /* last note played, 0..119 */
+    uint8_t instrument;             /* last instrument number, 0 none */
+    int32_t pitch_units;            /* base pitch (note*64 + finetune/2 + slides) */
+    int32_t target_units;           /* tone portamento target */
+    int32_t pitch_offset_units;     /* arpeggio/vibrato for this tick only */
+    int32_t volume;                 /* 0..64 */
+    int32_t volume_offset;          /* tremolo for this tick only */
+    int32_t pan;                    /* 0..255, 128 = centre */
+    int32_t cutoff;                 /* -1 = instrument's; else 0..255 from Zxx/Wxy */
+    int32_t resonance;              /* -1 = instrument's; else 0..255 from Qxx/Yxy */
+    int8_t finetune;                /* E5x overrides the instrument's */
+
+    /* effect memories, FastTracker II style: 00 repeats the last value */
+    uint8_t mem_porta_up, mem_porta_down, mem_tone_porta, mem_vibrato, mem_tremolo;
+    uint8_t mem_volslide, mem_fine_up, mem_fine_down, mem_fine_volup, mem_fine_voldown;
+    uint8_t mem_offset, mem_cutoff_slide, mem_res_slide, mem_retrig;
+    uint8_t vibrato_pos, vibrato_wave, tremolo_pos, tremolo_wave;
+    uint8_t glissando;
+    uint8_t loop_row, loop_count;
+    uint8_t cut_tick;               /* ECx: tick at which to cut, 0xff none */
+    uint8_t delay_tick;             /* EDx: tick at which the delayed cell plays, 0xff none */
+    uint8_t retrig_ticks;           /* E9x interval, 0 none */
+    tk_cell delayed;                /* the cell EDx holds back */
+} tk_channel;
+
+/* ---- the engine --------------------------------------------------------- */
+
+enum tk_play_mode { TK_STOPPED = 0, TK_PLAY_SONG, TK_PLAY_PATTERN };
+
+struct tk_engine {
+    tk_ring commands;
+    tk_ring events;
+    tk_command command_slots[TK_QUEUE_CAPACITY];
+    tk_event event_slots[TK_QUEUE_CAPACITY];
+
+    float rate_hz;
+    uint32_t declick_frames;        /* fade-out of a replaced or stopped voice */
+    uint32_t mix_ramp_frames;       /* track/master volume and pan changes */
+    tk_song *song;
+    uint64_t frame;                 /* frames rendered since init */
+
+    /* replayer */
+    uint8_t mode;                   /* enum tk_play_mode */
+    uint8_t loop_pattern;
+    uint32_t order, pattern, row, tick;
+    uint32_t speed_ticks, tempo_bpm;
+    uint64_t tick_frames_fp;        /* frames per tick, 32.32: 2.5 * rate / bpm */
+    uint64_t tick_acc_fp;           /* fractional frames carried between ticks */
+    uint32_t frames_to_tick;
+    int32_t next_order;             /* Bxx target, -1 none */
+    int32_t next_row;               /* Dxx / E6x target row, -1 none */
+    uint8_t pattern_break;
+    uint8_t pattern_delay;          /* EEx: rows left to repeat */
+    uint8_t in_pattern_delay;
+    int32_t loop_jump_row;          /* E6x: row to jump back to at the end of this row, -1 none */
+    uint32_t rng;                   /* xorshift32 for random vibrato/tremolo waveforms */
+
+    tk_channel channel[TK_MAX_TRACKS];
+    tk_voice voice[TK_MAX_VOICES];
+    uint64_t voice_serial;
+
+    /* mixer: per-sample ramped gains */
+    float track_gain[TK_MAX_TRACKS][2];
+    float track_step[TK_MAX_TRACKS][2];
+    float track_target[TK_MAX_TRACKS][2];
+    uint32_t track_ramp[TK_MAX_TRACKS];
+    float master_gain, master_step, master_target;
+    uint32_t master_ramp;
+    float peak[TK_MAX_TRACKS + 1][2];        /* since the last levels event */
+    _Atomic uint32_t peak_bits[TK_MAX_TRACKS + 1][2]; /* max since the last tk_engine_get_peak */
+
+    /* stats */
+    _Atomic uint32_t faults, events_dropped, voices_active, playing;
+    _Atomic uint32_t pos_order, pos_row, pos_tick;
+    _Atomic uint64_t frames_rendered;
+
+    _Alignas(64) float track_buf[TK_MAX_TRACKS][2 * TK_CONTROL_FRAMES];
+    float mix_buf[2 * TK_CONTROL_FRAMES];
+};
+
+/* engine.c */
+void tk_emit(tk_engine *e, uint32_t type, uint64_t frame);
+void tk_emit_event(tk_engine *e, const tk_event *ev);
+void tk_mixer_update_track(tk_engine *e, uint32_t track);
+
+/* voice.c */
+tk_voice *tk_voice_alloc(tk_engine *e);
+void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t number,
+                    uint8_t track, float pitch_units, uint32_t offset_frames);
+void tk_voice_release(tk_voice *v);
+void tk_voice_fade(tk_engine *e, tk_voice *v);
+void tk_voice_kill(tk_voice *v);
+/* Recompute a voice's controls: advance its envelopes and LFO by advance_frames
+ * (0 when only the replayer changed something), then ramp its gain to the new
+ * target over ramp_frames. */
+void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_t ramp_frames);
+void tk_voice_render(tk_engine *e, tk_voice *v, float *out, uint32_t n);
+void tk_voice_legato(tk_engine *e, tk_voice *v, float new_pitch_units);
+float tk_pitch_to_hz(float pitch_units);
+
+/* replayer.c */
+void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode);
+void tk_replayer_stop(tk_engine *e);
+void tk_replayer_tick(tk_engine *e);
+void tk_replayer_set_tempo(tk_engine *e, uint32_t bpm);
+void tk_replayer_song_changed(tk_engine *e);
+tk_voice *tk_channel_voice(tk_engine *e, uint32_t track);
+uint32_t tk_frames_to_control(const tk_engine *e);
+
+/* tables.c */
+extern const uint8_t tk_vibrato_sine[32];
+
+#endif
