@@ -40,7 +40,9 @@ render: $(KERNEL_STAMP)
 
 kernel: $(KERNEL_STAMP)
 
+# pip's editable install leaves an abi3 build; build.py's in-place one replaces it.
 $(KERNEL_STAMP): $(STAMP) $(KERNEL_SOURCES)
+	rm -f tracker/_dsp.abi3.so
 	$(PY) build.py >/dev/null
 	touch $@
 

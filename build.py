@@ -2,12 +2,17 @@
 
 The cdef is the kernel's public header itself, minus the preprocessor lines
 cffi cannot parse, so the Python side can never drift from the C side.
+
+This module is also the project's PEP 517 build backend: setuptools' own,
+with ``cffi_modules`` passed to ``setup()``, because cffi cannot be configured
+from pyproject.toml. ``python build.py`` compiles the extension in place.
 """
 
 import re
 from pathlib import Path
 
 from cffi import FFI
+from setuptools import build_meta as _setuptools_backend
 
 ROOT = Path(__file__).resolve().parent
 DSP_DIR = ROOT / "dsp_c"
@@ -39,6 +44,24 @@ ffibuilder.set_source(
     extra_compile_args=["-O3", "-std=c11", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
     libraries=["m"],
 )
+
+
+class _Backend(_setuptools_backend._BuildMetaBackend):
+    def run_setup(self, setup_script: str = "setup.py") -> None:
+        import setuptools
+
+        setuptools.setup(cffi_modules=["build.py:ffibuilder"])
+
+
+_backend = _Backend()
+get_requires_for_build_wheel = _backend.get_requires_for_build_wheel
+get_requires_for_build_sdist = _backend.get_requires_for_build_sdist
+get_requires_for_build_editable = _backend.get_requires_for_build_editable
+prepare_metadata_for_build_wheel = _backend.prepare_metadata_for_build_wheel
+prepare_metadata_for_build_editable = _backend.prepare_metadata_for_build_editable
+build_wheel = _backend.build_wheel
+build_sdist = _backend.build_sdist
+build_editable = _backend.build_editable
 
 if __name__ == "__main__":
     ffibuilder.compile(verbose=True)

@@ -264,6 +264,7 @@ static void run_command(tk_engine *e, const tk_command *c)
     case TK_CMD_PLAY_PATTERN: tk_replayer_start(e, c->a, c->b, TK_PLAY_PATTERN); break;
     case TK_CMD_STOP: tk_replayer_stop(e); break;
     case TK_CMD_SET_LOOP: e->loop_pattern = c->a != 0; break;
+    case TK_CMD_SET_STOP_AT_END: e->stop_at_end = c->a != 0; break;
     case TK_CMD_SET_TEMPO: if (c->a >= 32 && c->a <= 255) tk_replayer_set_tempo(e, c->a); break;
     case TK_CMD_SET_SPEED: if (c->a >= 1 && c->a <= 31) e->speed_ticks = c->a; break;
     case TK_CMD_NOTE_ON: note_on(e, c->track, c->a, c->b, c->value); break;

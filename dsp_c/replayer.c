@@ -553,8 +553,20 @@ static void advance_row(tk_engine *e)
         for (uint32_t t = 0; t < s->tracks; t++)
             if (e->channel[t].loop_count == 0)
                 e->channel[t].loop_row = 0;
-    if (wrapped)
-        tk_emit(e, TK_EVT_SONG_END, e->frame);
+    if (wrapped) {
+        tk_emit(e, TK_EVT_SONG_END, e->frame + e->frames_to_tick);
+        if (e->stop_at_end) {
+            /* let the last notes ring out through their releases */
+            for (uint32_t t = 0; t < s->tracks; t++) {
+                tk_voice *v = tk_channel_voice(e, t);
+                if (v)
+                    tk_voice_release(v);
+            }
+            e->mode = TK_STOPPED;
+            atomic_store_explicit(&e->playing, 0, memory_order_relaxed);
+            tk_emit(e, TK_EVT_STOPPED, e->frame + e->frames_to_tick);
+        }
+    }
 }
 
 void tk_replayer_tick(tk_engine *e)

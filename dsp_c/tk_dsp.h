@@ -165,7 +165,8 @@ enum tk_command_type {
     TK_CMD_TRACK_MUTE,     /* track, a: 0/1 */
     TK_CMD_TRACK_SOLO,     /* track, a: 0/1 */
     TK_CMD_MASTER_VOLUME,  /* value 0..2 */
-    TK_CMD_INSTRUMENT_PARAM /* a: instrument number, b: enum tk_instrument_param, value */
+    TK_CMD_INSTRUMENT_PARAM, /* a: instrument number, b: enum tk_instrument_param, value */
+    TK_CMD_SET_STOP_AT_END  /* a: 1 stops (voices release) where the song would loop; 0 loops */
 };
 
 enum tk_instrument_param {
@@ -190,7 +191,7 @@ enum tk_event_type {
     TK_EVT_POSITION = 1,   /* order, pattern, row, tick: a new row became audible */
     TK_EVT_LEVELS,         /* track (TK_MAX_TRACKS = master), peak_left/right since the last levels event */
     TK_EVT_SONG_RELEASED,  /* ptr: a tk_song the engine no longer reads; free it now */
-    TK_EVT_SONG_END,       /* the song wrapped to its restart order */
+    TK_EVT_SONG_END,       /* the song reached its end (frame: where the restart begins) */
     TK_EVT_STOPPED,
     TK_EVT_FAULT           /* non-finite output was replaced by silence; voices were reset */
 };

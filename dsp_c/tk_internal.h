@@ -110,6 +110,7 @@ struct tk_engine {
     /* replayer */
     uint8_t mode;                   /* enum tk_play_mode */
     uint8_t loop_pattern;
+    uint8_t stop_at_end;            /* offline render: stop instead of looping the song */
     uint32_t order, pattern, row, tick;
     uint32_t speed_ticks, tempo_bpm;
     uint64_t tick_frames_fp;        /* frames per tick, 32.32: 2.5 * rate / bpm */

@@ -1,0 +1,256 @@
+"""Turn a Song (and its sample audio) into the kernel's C structures.
+
+Everything the kernel reads lives in cffi memory owned by a CompiledSong, so
+the song can be built off the audio thread and freed only after the kernel
+hands it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tracker._dsp import ffi, lib
+from tracker.model import NOTE_CUT, NOTE_OFF, Cell, Song
+from tracker.model.instrument import (
+    Envelope,
+    Oscillator,
+    SampleInstrument,
+    SynthInstrument,
+)
+from tracker.model.notes import effect_command_number
+
+CELL_BYTES = 4 + 2 * lib.TK_MAX_FX_COLUMNS
+GUARD_FRAMES = lib.TK_GUARD_FRAMES
+
+_WAVES = {
+    "sine": lib.TK_WAVE_SINE,
+    "triangle": lib.TK_WAVE_TRIANGLE,
+    "saw": lib.TK_WAVE_SAW,
+    "pulse": lib.TK_WAVE_PULSE,
+    "noise": lib.TK_WAVE_NOISE,
+    "wavetable": lib.TK_WAVE_TABLE,
+    "off": lib.TK_WAVE_OFF,
+}
+_OSC_MODES = {"mix": lib.TK_OSC_MIX, "sync": lib.TK_OSC_SYNC, "ring": lib.TK_OSC_RING}
+_FILTERS = {
+    "off": lib.TK_FILTER_OFF,
+    "lowpass": lib.TK_FILTER_LOWPASS,
+    "bandpass": lib.TK_FILTER_BANDPASS,
+    "highpass": lib.TK_FILTER_HIGHPASS,
+}
+_LFO_SHAPES = {
+    "sine": lib.TK_LFO_SINE,
+    "triangle": lib.TK_LFO_TRIANGLE,
+    "saw": lib.TK_LFO_SAW,
+    "square": lib.TK_LFO_SQUARE,
+    "random": lib.TK_LFO_RANDOM,
+}
+_LFO_DESTS = {
+    "off": lib.TK_LFO_OFF,
+    "pitch": lib.TK_LFO_PITCH,
+    "cutoff": lib.TK_LFO_CUTOFF,
+    "amp": lib.TK_LFO_AMP,
+    "pulse_width": lib.TK_LFO_PULSE_WIDTH,
+}
+_LOOPS = {"none": lib.TK_LOOP_NONE, "forward": lib.TK_LOOP_FORWARD, "pingpong": lib.TK_LOOP_PINGPONG}
+_INTERPOLATION = {"linear": lib.TK_INTERP_LINEAR, "cubic": lib.TK_INTERP_CUBIC}
+
+
+def pack_cell(cell: Cell) -> bytes:
+    """The kernel's tk_cell bytes for one cell."""
+    note = lib.TK_NOTE_NONE
+    if cell.note is not None:
+        note = {NOTE_OFF: lib.TK_NOTE_OFF, NOTE_CUT: lib.TK_NOTE_CUT}.get(cell.note, cell.note)
+    packed = bytearray(
+        (
+            note,
+            cell.instrument or lib.TK_INSTR_NONE,
+            lib.TK_VOL_NONE if cell.volume is None else cell.volume,
+            0,
+        )
+    )
+    for column in range(lib.TK_MAX_FX_COLUMNS):
+        fx = cell.effects[column] if column < len(cell.effects) else None
+        if fx is None:
+            packed += bytes((lib.TK_FX_NONE, 0))
+        else:
+            packed += bytes((effect_command_number(fx.command), fx.param))
+    return bytes(packed)
+
+
+EMPTY_CELL_BYTES = pack_cell(Cell())
+
+
+class CompiledSong:
+    """A song in kernel memory. Keep it alive while the kernel may read it."""
+
+    def __init__(self, song: Song, samples: Mapping[str, npt.NDArray[np.float32]]) -> None:
+        self._keep: list[Any] = []
+        self.pointer = ffi.new("tk_song *")
+        self.address = int(ffi.cast("uintptr_t", self.pointer))
+        self.tracks = len(song.tracks)
+        self._fill_song(song)
+        self._fill_patterns(song)
+        self._fill_instruments(song, samples)
+
+    def instrument_pointer(self, number: int) -> Any:
+        """Pointer to instrument `number` (1-based) in kernel memory."""
+        if not 1 <= number <= self.pointer.instrument_count:
+            raise IndexError(f"no instrument {number}")
+        return self.pointer.instruments + (number - 1)
+
+    def _fill_song(self, song: Song) -> None:
+        s = self.pointer
+        s.tracks = len(song.tracks)
+        s.tempo_bpm = song.tempo_bpm
+        s.speed_ticks = song.speed_ticks
+        s.master_volume = song.master_volume
+        s.interpolation = _INTERPOLATION[song.interpolation]
+        orders = ffi.new("uint16_t[]", song.order)
+        self._keep.append(orders)
+        s.order_count = len(song.order)
+        s.orders = orders
+        s.restart_order = song.restart_order
+        for index, track in enumerate(song.tracks):
+            params = s.track[index]
+            params.volume = track.volume
+            params.pan = track.pan
+            params.mute = track.mute
+            params.solo = track.solo
+            params.fx_columns = track.effect_columns
+
+    def _fill_patterns(self, song: Song) -> None:
+        patterns = ffi.new("tk_pattern[]", len(song.patterns))
+        self._keep.append(patterns)
+        cache: dict[Cell, bytes] = {}
+        for index, pattern in enumerate(song.patterns):
+            packed = bytearray()
+            for row in pattern.rows:
+                for cell in row:
+                    data = cache.get(cell)
+                    if data is None:
+                        data = cache[cell] = pack_cell(cell)
+                    packed += data
+            cells = ffi.new("tk_cell[]", len(pattern.rows) * self.tracks)
+            ffi.memmove(cells, bytes(packed), len(packed))
+            self._keep.append(cells)
+            patterns[index].rows = len(pattern.rows)
+            patterns[index].cells = cells
+        self.pointer.pattern_count = len(song.patterns)
+        self.pointer.patterns = patterns
+
+    def _fill_instruments(
+        self, song: Song, samples: Mapping[str, npt.NDArray[np.float32]]
+    ) -> None:
+        count = len(song.instruments)
+        instruments = ffi.new("tk_instrument[]", max(count, 1))
+        self._keep.append(instruments)
+        for index, instrument in enumerate(song.instruments):
+            out = instruments[index]
+            out.volume = instrument.volume
+            out.pan = instrument.pan
+            out.filter_type = _FILTERS[instrument.filter.type]
+            out.cutoff_hz = instrument.filter.cutoff_hz
+            out.resonance = instrument.filter.resonance
+            out.drive = instrument.filter.drive
+            _set_envelope(out.amp_env, instrument.amp_env)
+            _set_envelope(out.filter_env, instrument.filter_env)
+            out.filter_env_octaves = instrument.filter_env_octaves
+            out.lfo_shape = _LFO_SHAPES[instrument.lfo.shape]
+            out.lfo_dest = _LFO_DESTS[instrument.lfo.destination]
+            out.lfo_rate_hz = instrument.lfo.rate_hz
+            out.lfo_depth = instrument.lfo.depth
+            if isinstance(instrument, SynthInstrument):
+                self._fill_synth(out, instrument)
+            else:
+                self._fill_sample(out, instrument, samples)
+        self.pointer.instrument_count = count
+        self.pointer.instruments = instruments
+
+    def _fill_synth(self, out: Any, instrument: SynthInstrument) -> None:
+        out.kind = lib.TK_KIND_SYNTH
+        _set_osc(out.osc[0], instrument.osc1)
+        _set_osc(out.osc[1], instrument.osc2)
+        out.osc_mode = _OSC_MODES[instrument.osc_mode]
+        out.glide_s = instrument.glide_s
+        if instrument.wavetable:
+            table = ffi.new("float[]", instrument.wavetable)
+            self._keep.append(table)
+            out.wavetable = table
+            out.wavetable_frames = len(instrument.wavetable)
+
+    def _fill_sample(
+        self,
+        out: Any,
+        instrument: SampleInstrument,
+        samples: Mapping[str, npt.NDArray[np.float32]],
+    ) -> None:
+        ref = instrument.sample
+        audio = samples.get(ref.sha256)
+        if audio is None:
+            raise KeyError(f"sample {ref.name or ref.sha256} has no audio loaded")
+        looped = instrument.loop != "none" and instrument.loop_end_frames > instrument.loop_start_frames
+        frames = instrument.loop_end_frames if looped else len(audio)
+        padded = guarded_frames(audio, frames, instrument.loop if looped else "none",
+                                instrument.loop_start_frames)
+        self._keep.append(padded)
+        base = ffi.cast("float *", ffi.from_buffer(padded))
+        out.kind = lib.TK_KIND_SAMPLE
+        out.sample_data = base + GUARD_FRAMES * padded.shape[1]
+        out.sample_frames = frames
+        out.sample_channels = padded.shape[1]
+        out.loop_mode = _LOOPS[instrument.loop] if looped else lib.TK_LOOP_NONE
+        out.loop_start_frames = instrument.loop_start_frames
+        out.loop_end_frames = instrument.loop_end_frames
+        out.sample_rate_hz = ref.sample_rate_hz
+        out.base_note = instrument.base_note
+        out.finetune = instrument.finetune
+
+
+def guarded_frames(
+    audio: npt.NDArray[np.float32], frames: int, loop: str, loop_start: int
+) -> npt.NDArray[np.float32]:
+    """Sample frames with GUARD_FRAMES on each side, so interpolation never reads past the data.
+
+    After the end, a forward loop continues with its start, a ping-pong loop
+    mirrors back, a one-shot sample goes silent.
+    """
+    data = np.ascontiguousarray(audio[:frames], dtype=np.float32)
+    if data.ndim == 1:
+        data = data[:, None]
+    channels = data.shape[1]
+    after = np.zeros((GUARD_FRAMES, channels), dtype=np.float32)
+    if loop == "forward":
+        segment = data[loop_start:frames]
+        after = np.resize(segment, (GUARD_FRAMES, channels)).astype(np.float32)
+    elif loop == "pingpong":
+        segment = data[loop_start:frames][::-1]
+        after = np.resize(segment, (GUARD_FRAMES, channels)).astype(np.float32)
+    before = np.zeros((GUARD_FRAMES, channels), dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate([before, data, after]))
+
+
+def _set_envelope(out: Any, envelope: Envelope) -> None:
+    out.attack_s = envelope.attack_s
+    out.decay_s = envelope.decay_s
+    out.sustain = envelope.sustain
+    out.release_s = envelope.release_s
+
+
+def _set_osc(out: Any, osc: Oscillator) -> None:
+    out.wave = _WAVES[osc.wave]
+    out.coarse_semitones = osc.coarse_semitones
+    out.fine_cents = osc.fine_cents
+    out.level = osc.level
+    out.pulse_width = osc.pulse_width
+
+
+def compile_song(
+    song: Song, samples: Mapping[str, npt.NDArray[np.float32]] | None = None
+) -> CompiledSong:
+    """Build the kernel's copy of a song; samples maps sha256 to (frames, channels) float32."""
+    return CompiledSong(song, samples or {})

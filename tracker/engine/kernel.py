@@ -1,0 +1,258 @@
+"""A thin, typed handle on one kernel engine (``dsp_c/tk_dsp.h``).
+
+The engine's memory belongs to this object. Songs handed to the engine stay
+referenced here until the kernel reports it no longer reads them, so the audio
+thread never touches freed memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tracker._dsp import ffi, lib
+from tracker.engine.compile import EMPTY_CELL_BYTES, CompiledSong, pack_cell
+from tracker.model import Cell
+
+MASTER = lib.TK_MAX_TRACKS
+"""Track index that stands for the master bus in levels."""
+
+NOTE_ALL = lib.TK_NOTE_NONE
+"""note_off() of every live note on a track."""
+
+_ALIGN_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class RowReached:
+    frame: int
+    order: int
+    pattern: int
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class LevelsMeasured:
+    frame: int
+    track: int  # MASTER for the master bus
+    peak_left: float
+    peak_right: float
+
+
+@dataclass(frozen=True, slots=True)
+class SongEnded:
+    frame: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    frame: int
+
+
+@dataclass(frozen=True, slots=True)
+class FaultDetected:
+    """The kernel produced non-finite output, wrote silence instead and reset its voices."""
+
+    frame: int
+
+
+KernelEvent = RowReached | LevelsMeasured | SongEnded | Stopped | FaultDetected
+
+
+@dataclass(frozen=True, slots=True)
+class KernelStats:
+    frames_rendered: int
+    faults: int
+    events_dropped: int
+    voices_active: int
+    playing: bool
+
+
+class QueueFull(RuntimeError):
+    """The kernel has not drained its command queue: the audio thread is stalled."""
+
+
+class Kernel:
+    """One engine. Methods are for the control side (one thread); render() is the audio side."""
+
+    def __init__(self, sample_rate_hz: int = 48000) -> None:
+        self.sample_rate_hz = sample_rate_hz
+        self._memory = ffi.new("char[]", lib.tk_engine_size() + _ALIGN_BYTES)
+        address = int(ffi.cast("uintptr_t", self._memory))
+        aligned = (address + _ALIGN_BYTES - 1) & ~(_ALIGN_BYTES - 1)
+        self._engine = ffi.cast("tk_engine *", aligned)
+        if lib.tk_engine_init(self._engine, float(sample_rate_hz)) != 0:
+            raise ValueError(f"sample rate {sample_rate_hz} Hz is outside 8000..384000")
+        self._songs: dict[int, CompiledSong] = {}
+        self._cmd = ffi.new("tk_command *")
+        self._evt = ffi.new("tk_event *")
+
+    # ---- songs -----------------------------------------------------------
+
+    def load(self, song: CompiledSong) -> None:
+        """Install a song with no audio thread running (offline render, tests)."""
+        self._songs.clear()
+        self._songs[song.address] = song
+        lib.tk_engine_load_song(self._engine, song.pointer)
+
+    def swap(self, song: CompiledSong) -> None:
+        """Hand a new song to a running engine; the old one is freed once the kernel lets go."""
+        self._songs[song.address] = song
+        self._send(lib.TK_CMD_SET_SONG, ptr=song.pointer)
+
+    # ---- transport and live control --------------------------------------
+
+    def play_song(self, order: int = 0, row: int = 0) -> None:
+        self._send(lib.TK_CMD_PLAY_SONG, a=order, b=row)
+
+    def play_pattern(self, pattern: int, row: int = 0) -> None:
+        self._send(lib.TK_CMD_PLAY_PATTERN, a=pattern, b=row)
+
+    def stop(self) -> None:
+        self._send(lib.TK_CMD_STOP)
+
+    def set_loop_pattern(self, loop: bool) -> None:
+        self._send(lib.TK_CMD_SET_LOOP, a=int(loop))
+
+    def set_stop_at_end(self, stop: bool) -> None:
+        self._send(lib.TK_CMD_SET_STOP_AT_END, a=int(stop))
+
+    def set_tempo(self, bpm: int) -> None:
+        self._send(lib.TK_CMD_SET_TEMPO, a=bpm)
+
+    def set_speed(self, ticks_per_row: int) -> None:
+        self._send(lib.TK_CMD_SET_SPEED, a=ticks_per_row)
+
+    def note_on(self, track: int, note: int, instrument: int, velocity: float = 1.0) -> None:
+        self._send(lib.TK_CMD_NOTE_ON, track=track, a=note, b=instrument, value=velocity)
+
+    def note_off(self, track: int, note: int = NOTE_ALL) -> None:
+        self._send(lib.TK_CMD_NOTE_OFF, track=track, a=note)
+
+    def set_track_volume(self, track: int, volume: float) -> None:
+        self._send(lib.TK_CMD_TRACK_VOLUME, track=track, value=volume)
+
+    def set_track_pan(self, track: int, pan: float) -> None:
+        self._send(lib.TK_CMD_TRACK_PAN, track=track, value=pan)
+
+    def set_track_mute(self, track: int, mute: bool) -> None:
+        self._send(lib.TK_CMD_TRACK_MUTE, track=track, a=int(mute))
+
+    def set_track_solo(self, track: int, solo: bool) -> None:
+        self._send(lib.TK_CMD_TRACK_SOLO, track=track, a=int(solo))
+
+    def set_master_volume(self, volume: float) -> None:
+        self._send(lib.TK_CMD_MASTER_VOLUME, value=volume)
+
+    def set_instrument_param(self, instrument: int, param: int, value: float) -> None:
+        """param: one of the kernel's TK_IP_* numbers."""
+        self._send(lib.TK_CMD_INSTRUMENT_PARAM, a=instrument, b=param, value=value)
+
+    def set_cell(self, pattern: int, row: int, track: int, cell: Cell) -> None:
+        """Write one pattern cell into the playing song; heard when the row plays."""
+        self._send(lib.TK_CMD_SET_CELL, track=track, a=pattern, b=row, cell=pack_cell(cell))
+
+    def _send(
+        self,
+        kind: int,
+        *,
+        track: int = 0,
+        a: int = 0,
+        b: int = 0,
+        value: float = 0.0,
+        ptr: Any = None,
+        cell: bytes = EMPTY_CELL_BYTES,
+    ) -> None:
+        cmd = self._cmd
+        cmd.type = kind
+        cmd.track = track
+        cmd.a = a
+        cmd.b = b
+        cmd.value = value
+        cmd.ptr = ptr if ptr is not None else ffi.NULL
+        ffi.memmove(ffi.addressof(cmd.cell), cell, len(cell))
+        if not lib.tk_engine_push_command(self._engine, cmd):
+            raise QueueFull("the audio engine is not taking commands (queue full)")
+
+    # ---- audio side --------------------------------------------------------
+
+    def render(self, frames: int) -> npt.NDArray[np.float32]:
+        """Render frames of stereo audio, shape (frames, 2)."""
+        out = np.empty((frames, 2), dtype=np.float32)
+        lib.tk_engine_render(self._engine, ffi.cast("float *", ffi.from_buffer(out)), frames)
+        return out
+
+    def render_into(self, out: npt.NDArray[np.float32]) -> None:
+        """Render len(out) frames into a C-contiguous (frames, 2) float32 array."""
+        lib.tk_engine_render(self._engine, ffi.cast("float *", ffi.from_buffer(out)), len(out))
+
+    def render_stems(
+        self, frames: int, tracks: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Render the mix and one post-fader stereo stem per track: (frames, 2), (tracks, frames, 2)."""
+        out = np.empty((frames, 2), dtype=np.float32)
+        stems = np.empty((tracks, frames, 2), dtype=np.float32)
+        pointers = ffi.new(
+            "float *[]", [ffi.cast("float *", ffi.from_buffer(stems[t])) for t in range(tracks)]
+        )
+        lib.tk_engine_render_stems(
+            self._engine, ffi.cast("float *", ffi.from_buffer(out)), pointers, frames
+        )
+        return out, stems
+
+    # ---- reports -----------------------------------------------------------
+
+    def events(self) -> list[KernelEvent]:
+        """Drain the kernel's events; frees songs the kernel has released."""
+        found: list[KernelEvent] = []
+        evt = self._evt
+        while lib.tk_engine_pop_event(self._engine, evt):
+            kind = evt.type
+            if kind == lib.TK_EVT_POSITION:
+                found.append(RowReached(evt.frame, evt.order, evt.pattern, evt.row))
+            elif kind == lib.TK_EVT_LEVELS:
+                found.append(LevelsMeasured(evt.frame, evt.track, evt.peak_left, evt.peak_right))
+            elif kind == lib.TK_EVT_SONG_END:
+                found.append(SongEnded(evt.frame))
+            elif kind == lib.TK_EVT_STOPPED:
+                found.append(Stopped(evt.frame))
+            elif kind == lib.TK_EVT_FAULT:
+                found.append(FaultDetected(evt.frame))
+            elif kind == lib.TK_EVT_SONG_RELEASED:
+                self._songs.pop(int(ffi.cast("uintptr_t", evt.ptr)), None)
+        return found
+
+    def stats(self) -> KernelStats:
+        s = ffi.new("tk_engine_stats *")
+        lib.tk_engine_get_stats(self._engine, s)
+        return KernelStats(
+            s.frames_rendered, s.faults, s.events_dropped, s.voices_active, bool(s.playing)
+        )
+
+    def position(self) -> tuple[int, int, int]:
+        """(order, row, tick) as last rendered."""
+        values = ffi.new("uint32_t[3]")
+        lib.tk_engine_get_position(self._engine, values, values + 1, values + 2)
+        return values[0], values[1], values[2]
+
+    def peak(self, track: int) -> tuple[float, float]:
+        """Peak since the last call for a track (MASTER for the master bus)."""
+        values = ffi.new("float[2]")
+        lib.tk_engine_get_peak(self._engine, track, values, values + 1)
+        return values[0], values[1]
+
+    def bench_voices(self, song: CompiledSong, instrument: int, voices: int, frames: int) -> int:
+        """Render `voices` notes of one instrument for `frames` frames; returns how many sounded."""
+        out = np.empty((frames, 2), dtype=np.float32)
+        return int(
+            lib.tk_engine_bench_voices(
+                self._engine,
+                song.instrument_pointer(instrument),
+                voices,
+                ffi.cast("float *", ffi.from_buffer(out)),
+                frames,
+            )
+        )
