@@ -23,7 +23,7 @@
 typedef struct tk_osc {
     double phase;                   /* 0..1, cycles */
     uint32_t noise_state;           /* xorshift32 state, never 0 */
-    float last_triangle;            /* leaky-integrator state for the band-limited triangle, if used */
+    float last_triangle;            /* band-limiting residual carried to the next sample */
 } tk_osc;
 
 void tk_osc_init(tk_osc *osc, uint32_t seed);

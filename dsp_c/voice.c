@@ -133,8 +133,8 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
             float next = v->glide_units + v->glide_step_units * (float)advance_frames / TK_CONTROL_FRAMES;
             v->glide_units = (next > 0.0f) == (v->glide_units > 0.0f) ? next : 0.0f;
         }
-        /* Finished its release: silence, then free at the end of the ramp. */
-        if (tk_env_done(&v->amp_env) && v->released) {
+        /* Finished its release, or decayed to a silent sustain: free it after a short ramp. */
+        if (tk_env_done(&v->amp_env)) {
             tk_voice_fade(e, v);
             return;
         }
