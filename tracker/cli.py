@@ -1,0 +1,161 @@
+"""The `tracker` command: render songs, create projects.
+
+User mistakes (a missing file, a broken project, a bad option) end with one
+line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from tracker.io.project import Project, ProjectError, load_project, save_project
+from tracker.model import Song
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+_WAV_SUBTYPES = {"16": "PCM_16", "24": "PCM_24", "32f": "FLOAT"}
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _version() -> str:
+    try:
+        return version("tracker")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracker", description="A tracker-style music sequencer for the terminal."
+    )
+    parser.add_argument("--version", action="version", version=f"tracker {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    render = commands.add_parser("render", help="render a song to a WAV file")
+    render.add_argument("song", nargs="?", type=Path, help="project file (default: the demo song)")
+    render.add_argument("-o", "--output", type=Path, required=True, help="WAV file to write")
+    render.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    render.add_argument("--stems", type=Path, metavar="DIR", help="also write one WAV per track")
+    render.add_argument("--seconds", type=float, help="stop after this many seconds")
+    render.add_argument(
+        "--bits", choices=sorted(_WAV_SUBTYPES), default="24", help="sample format (default 24)"
+    )
+
+    new = commands.add_parser("new", help="write a new empty project (or the demo song)")
+    new.add_argument("song", type=Path, help="project file to create")
+    new.add_argument("--demo", action="store_true", help="write the bundled demo song")
+    new.add_argument("--tracks", type=int, default=8, help="tracks in an empty song (default 8)")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    return parser
+
+
+def _load(path: Path | None) -> Project:
+    from tracker.demo import demo_song
+
+    if path is None:
+        return Project(song=demo_song(), samples={}, path=None)
+    try:
+        return load_project(path)
+    except ProjectError as error:
+        raise UserError(str(error)) from None
+
+
+def _render(args: argparse.Namespace) -> int:
+    import soundfile
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tracker.engine.render import estimate_frames, render_song
+
+    if not 8000 <= args.rate <= 384000:
+        raise UserError(f"--rate {args.rate}: must be between 8000 and 384000 Hz")
+    if args.seconds is not None and not 0 < args.seconds <= 24 * 3600:
+        raise UserError(f"--seconds {args.seconds}: must be above 0 and at most a day")
+    project = _load(args.song)
+    song = project.song
+    samples = {sha: audio.frames for sha, audio in project.samples.items()}
+    total = estimate_frames(song, args.rate)
+    if args.seconds is not None:
+        total = min(total, int(args.seconds * args.rate))
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("rendering"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("render", total=max(total, 1))
+        rendered = render_song(
+            song,
+            samples,
+            sample_rate_hz=args.rate,
+            max_seconds=args.seconds,
+            stems=args.stems is not None,
+            on_progress=lambda done: progress.update(task, completed=min(done, total)),
+        )
+    subtype = _WAV_SUBTYPES[args.bits]
+    try:
+        soundfile.write(args.output, rendered.mix, args.rate, subtype=subtype)
+        if args.stems is not None and rendered.stems is not None:
+            args.stems.mkdir(parents=True, exist_ok=True)
+            for index, track in enumerate(song.tracks):
+                name = _file_safe(track.name) or "track"
+                path = args.stems / f"{index + 1:02d}-{name}.wav"
+                soundfile.write(path, rendered.stems[index], args.rate, subtype=subtype)
+    except (OSError, soundfile.LibsndfileError) as error:
+        raise UserError(f"cannot write audio: {error}") from None
+    seconds = len(rendered.mix) / args.rate
+    print(f"wrote {args.output} ({seconds:.1f} s at {args.rate} Hz)", file=sys.stderr)
+    return 0
+
+
+def _file_safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")[:40]
+
+
+def _new(args: argparse.Namespace) -> int:
+    from tracker.demo import demo_song
+
+    if args.song.exists() and not args.force:
+        raise UserError(f"{args.song}: already exists (use --force to overwrite)")
+    if not 1 <= args.tracks <= 64:
+        raise UserError(f"--tracks {args.tracks}: must be between 1 and 64")
+    song = demo_song() if args.demo else Song.new(tracks=args.tracks)
+    try:
+        save_project(Project(song=song, samples={}, path=args.song), args.song)
+    except ProjectError as error:
+        raise UserError(str(error)) from None
+    print(f"wrote {args.song}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handlers = {"render": _render, "new": _new}
+    try:
+        return handlers[args.command](args)
+    except UserError as error:
+        print(f"tracker: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("tracker: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
