@@ -41,7 +41,14 @@ ffibuilder.set_source(
     '#include "tk_dsp.h"',
     sources=sorted(str(p.relative_to(ROOT)) for p in DSP_DIR.glob("*.c")),
     include_dirs=[str(DSP_DIR.relative_to(ROOT))],
-    extra_compile_args=["-O3", "-std=c11", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+    extra_compile_args=[
+        "-O3",
+        "-std=c11",
+        "-fno-math-errno",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter",
+    ],
     libraries=["m"],
 )
 

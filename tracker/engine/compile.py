@@ -56,7 +56,11 @@ _LFO_DESTS = {
     "amp": lib.TK_LFO_AMP,
     "pulse_width": lib.TK_LFO_PULSE_WIDTH,
 }
-_LOOPS = {"none": lib.TK_LOOP_NONE, "forward": lib.TK_LOOP_FORWARD, "pingpong": lib.TK_LOOP_PINGPONG}
+_LOOPS = {
+    "none": lib.TK_LOOP_NONE,
+    "forward": lib.TK_LOOP_FORWARD,
+    "pingpong": lib.TK_LOOP_PINGPONG,
+}
 _INTERPOLATION = {"linear": lib.TK_INTERP_LINEAR, "cubic": lib.TK_INTERP_CUBIC}
 
 
@@ -143,9 +147,7 @@ class CompiledSong:
         self.pointer.pattern_count = len(song.patterns)
         self.pointer.patterns = patterns
 
-    def _fill_instruments(
-        self, song: Song, samples: Mapping[str, npt.NDArray[np.float32]]
-    ) -> None:
+    def _fill_instruments(self, song: Song, samples: Mapping[str, npt.NDArray[np.float32]]) -> None:
         count = len(song.instruments)
         instruments = ffi.new("tk_instrument[]", max(count, 1))
         self._keep.append(instruments)
@@ -193,10 +195,13 @@ class CompiledSong:
         audio = samples.get(ref.sha256)
         if audio is None:
             raise KeyError(f"sample {ref.name or ref.sha256} has no audio loaded")
-        looped = instrument.loop != "none" and instrument.loop_end_frames > instrument.loop_start_frames
+        looped = (
+            instrument.loop != "none" and instrument.loop_end_frames > instrument.loop_start_frames
+        )
         frames = instrument.loop_end_frames if looped else len(audio)
-        padded = guarded_frames(audio, frames, instrument.loop if looped else "none",
-                                instrument.loop_start_frames)
+        padded = guarded_frames(
+            audio, frames, instrument.loop if looped else "none", instrument.loop_start_frames
+        )
         self._keep.append(padded)
         base = ffi.cast("float *", ffi.from_buffer(padded))
         out.kind = lib.TK_KIND_SAMPLE

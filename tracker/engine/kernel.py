@@ -192,7 +192,7 @@ class Kernel:
     def render_stems(
         self, frames: int, tracks: int
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """Render the mix and one post-fader stereo stem per track: (frames, 2), (tracks, frames, 2)."""
+        """The mix (frames, 2) and one post-fader stereo stem per track (tracks, frames, 2)."""
         out = np.empty((frames, 2), dtype=np.float32)
         stems = np.empty((tracks, frames, 2), dtype=np.float32)
         pointers = ffi.new(

@@ -1,4 +1,4 @@
-"""Offline render: the same kernel render function real-time playback uses, driven block by block."""
+"""Offline render: the kernel render function real-time playback uses, driven block by block."""
 
 from __future__ import annotations
 
@@ -84,9 +84,9 @@ def render_song(
                 stopped_frame = event.frame
         if on_progress:
             on_progress(done)
-        if stopped_frame is not None and done > stopped_frame:
-            if kernel.stats().voices_active == 0 and float(np.abs(mix).max()) < SILENCE:
-                break
+        rang_out = kernel.stats().voices_active == 0 and float(np.abs(mix).max()) < SILENCE
+        if stopped_frame is not None and done > stopped_frame and rang_out:
+            break
 
     mix_all = np.concatenate(mixes) if mixes else np.zeros((0, 2), np.float32)
     stems_all = np.concatenate(stem_blocks, axis=1) if stems and stem_blocks else None
