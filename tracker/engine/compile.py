@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tracker._dsp import ffi, lib
+from tracker.engine.native import ffi, lib
 from tracker.model import NOTE_CUT, NOTE_OFF, Cell, Song
 from tracker.model.instrument import (
     Envelope,

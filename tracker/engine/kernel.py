@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tracker._dsp import ffi, lib
+from tracker.engine.native import ffi, lib
 from tracker.engine.compile import EMPTY_CELL_BYTES, CompiledSong, pack_cell
 from tracker.model import Cell
 
