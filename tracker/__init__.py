@@ -1,0 +1,1 @@
+"""tracker: a terminal music tracker."""
