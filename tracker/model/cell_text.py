@@ -14,6 +14,7 @@ format_cell writes, so a file that loads also saves back unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from tracker.model.notes import EFFECT_COMMANDS, note_name, parse_note
@@ -52,6 +53,9 @@ def format_row(row: Sequence[Cell], effect_columns: Sequence[int]) -> str:
     )
 
 
+# Songs repeat a few cells (empty ones above all) many times; cells are immutable, so the
+# parsed value can be shared. This makes loading a large song several times faster.
+@lru_cache(maxsize=16384)
 def parse_cell(text: str, effect_columns: int) -> Cell:
     """Inverse of format_cell. Raises ValueError with a one-line reason."""
     expected = cell_width(effect_columns)
