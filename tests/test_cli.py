@@ -1,0 +1,125 @@
+"""The `tracker` command as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from tracker.io.project import Project, load_project, save_project
+from tracker.model import Cell, Song
+from tracker.model.instrument import Oscillator, SynthInstrument
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("tracker: ")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def small_song() -> Song:
+    song = Song.new(tracks=2)
+    pattern = song.patterns[0].with_cell(0, 0, Cell(note=57, instrument=1))
+    pattern = pattern.with_cell(8, 1, Cell(note=64, instrument=1))
+    return song.model_copy(
+        update={
+            "title": "cli test",
+            "instruments": [SynthInstrument(name="sine", osc1=Oscillator(wave="sine"))],
+            "patterns": [pattern],
+        }
+    )
+
+
+def test_version_and_help() -> None:
+    version = run("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("tracker ")
+    helped = run("--help")
+    assert helped.returncode == 0
+    assert "render" in helped.stdout and "new" in helped.stdout
+
+
+def test_new_writes_a_loadable_empty_project(tmp_path: Path) -> None:
+    path = tmp_path / "song.json"
+    result = run("new", path, "--tracks", "4")
+    assert result.returncode == 0, result.stderr
+    song = load_project(path).song
+    assert len(song.tracks) == 4
+    assert song == Song.new(tracks=4)
+
+
+def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "song.json"
+    path.write_text("precious")
+    result = run("new", path)
+    assert_one_line_error(result, "already exists")
+    assert path.read_text() == "precious"
+
+
+def test_new_demo_round_trips(tmp_path: Path) -> None:
+    from tracker.demo import demo_song
+
+    path = tmp_path / "demo.json"
+    assert run("new", path, "--demo").returncode == 0
+    assert load_project(path).song == demo_song()
+
+
+def test_render_a_project_and_its_stems(tmp_path: Path) -> None:
+    song_path = tmp_path / "song.json"
+    save_project(Project(song=small_song(), samples={}, path=song_path), song_path)
+    out = tmp_path / "out.wav"
+    stems = tmp_path / "stems"
+    result = run("render", song_path, "-o", out, "--rate", "44100", "--stems", stems)
+    assert result.returncode == 0, result.stderr
+    audio, rate = soundfile.read(out, dtype="float32")
+    assert rate == 44100
+    # one 64-row pattern at 125 BPM, speed 6 = 7.68 s, plus the release tail
+    assert 7.68 <= len(audio) / rate < 8.5
+    assert np.abs(audio).max() > 0.1
+    written = sorted(p.name for p in stems.iterdir())
+    assert written == ["01-track.wav", "02-track.wav"] or len(written) == 2
+    for path in stems.iterdir():
+        stem, stem_rate = soundfile.read(path, dtype="float32")
+        assert stem_rate == 44100 and len(stem) == len(audio)
+        assert np.abs(stem).max() > 0.1
+
+
+def test_render_the_demo_for_a_few_seconds(tmp_path: Path) -> None:
+    out = tmp_path / "demo.wav"
+    result = run("render", "-o", out, "--seconds", "3", "--bits", "16")
+    assert result.returncode == 0, result.stderr
+    info = soundfile.info(out)
+    assert info.subtype == "PCM_16"
+    assert info.frames == 3 * 48000
+
+
+def test_render_errors_are_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "out.wav"
+    assert_one_line_error(run("render", tmp_path / "missing.json", "-o", out), "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema_version": 1, "title": ')
+    before = broken.read_bytes()
+    assert_one_line_error(run("render", broken, "-o", out), "broken.json")
+    assert broken.read_bytes() == before
+    assert_one_line_error(run("render", "-o", out, "--rate", "5"), "--rate")
+    assert_one_line_error(run("render", "-o", out, "--seconds", "-1"), "--seconds")
+    unwritable = tmp_path / "no" / "such" / "dir" / "out.wav"
+    assert_one_line_error(run("render", "-o", unwritable, "--seconds", "0.1"), "cannot write")
+    assert not out.exists()
