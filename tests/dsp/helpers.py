@@ -104,6 +104,37 @@ def dc_sample(value: float = 1.0, frames: int = 4096, **fields: Any) -> SampleIn
     return sample_instrument(np.full(frames, value, np.float32), **(loop | fields))
 
 
+# ---- effect waveforms -------------------------------------------------------
+
+VIBRATO_SINE = (
+    0, 24, 49, 74, 97, 120, 141, 161, 180, 197, 212, 224, 235, 244, 250, 253,
+    255, 253, 250, 244, 235, 224, 212, 197, 180, 161, 141, 120, 97, 74, 49, 24,
+)  # fmt: skip
+"""ProTracker's and FastTracker II's vibrato/tremolo sine: half a cycle, 0..255."""
+
+
+def vibrato_sine(pos: int) -> int:
+    """The vibrato/tremolo sine at position pos (64 positions a cycle), -255..255."""
+    pos &= 63
+    return VIBRATO_SINE[pos] if pos < 32 else -VIBRATO_SINE[pos & 31]
+
+
+def lfo_offsets(
+    wave: Any, speed: int, depth: int, divisor: int, ticks: int, row_ticks: int
+) -> list[int]:
+    """Per-tick vibrato (divisor 32) or tremolo (divisor 64) offsets from the row's start:
+    none on a row's tick 0, wave(pos) * depth / divisor on the others, pos += speed after each.
+    """
+    out, pos = [], 0
+    for tick in range(ticks):
+        if tick % row_ticks == 0:
+            out.append(0)
+        else:
+            out.append(int(wave(pos) * depth / divisor))  # C division truncates toward 0
+            pos += speed
+    return out
+
+
 # ---- songs -------------------------------------------------------------------
 
 
