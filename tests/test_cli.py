@@ -110,6 +110,14 @@ def test_render_the_demo_for_a_few_seconds(tmp_path: Path) -> None:
     assert info.frames == 3 * 48000
 
 
+def test_usage_mistakes_are_one_line() -> None:
+    result = run("render")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "-o/--output" in result.stderr
+    assert run("dance").stderr.count("\n") == 1
+
+
 def test_render_errors_are_one_line(tmp_path: Path) -> None:
     out = tmp_path / "out.wav"
     assert_one_line_error(run("render", tmp_path / "missing.json", "-o", out), "missing.json")

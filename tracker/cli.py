@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import NoReturn
 
 from tracker.io.project import Project, ProjectError, load_project, save_project
 from tracker.model import Song
@@ -25,6 +26,13 @@ class UserError(Exception):
     """A problem the user can fix; printed as one line."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def _version() -> str:
     try:
         return version("tracker")
@@ -33,11 +41,11 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tracker", description="A tracker-style music sequencer for the terminal."
     )
     parser.add_argument("--version", action="version", version=f"tracker {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     render = commands.add_parser("render", help="render a song to a WAV file")
     render.add_argument("song", nargs="?", type=Path, help="project file (default: the demo song)")
