@@ -117,6 +117,22 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
     tk_voice_update(e, v, advance_frames, ramp_frames);
 }
 
+static uint32_t fx_columns(const tk_engine *e, uint32_t track)
+{
+    uint32_t n = e->song->track[track].fx_columns;
+    return n < 1 ? 1 : (n > TK_MAX_FX_COLUMNS ? TK_MAX_FX_COLUMNS : n);
+}
+
+/* The x of an E5x in the cell, or -1. */
+static int32_t finetune_nibble(const tk_engine *e, uint32_t track, const tk_cell *c)
+{
+    int32_t x = -1;
+    for (uint32_t i = 0; i < fx_columns(e, track); i++)
+        if (c->fx[i].cmd == FX_EXTENDED && (c->fx[i].param >> 4) == 0x5)
+            x = c->fx[i].param & 15;
+    return x;
+}
+
 static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_porta, uint32_t offset_frames)
 {
     tk_channel *ch = &e->channel[track];
@@ -136,6 +152,11 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
     if (c->note <= TK_NOTE_MAX) {
         ins = instrument(e, ch->instrument);
         if (ins) {
+            /* E5x tunes the note on its own row, over the instrument's finetune
+             * (ProTracker and FastTracker II both read it before the period). */
+            int32_t fine = finetune_nibble(e, track, c);
+            if (fine >= 0)
+                ch->finetune = (int8_t)(fine * 16 - 128);
             int32_t pitch = (int32_t)c->note * 64 + ch->finetune / 2;
             ch->note = c->note;
             if (tone_porta && old) {
@@ -377,12 +398,6 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     }
 }
 
-static uint32_t fx_columns(const tk_engine *e, uint32_t track)
-{
-    uint32_t n = e->song->track[track].fx_columns;
-    return n < 1 ? 1 : (n > TK_MAX_FX_COLUMNS ? TK_MAX_FX_COLUMNS : n);
-}
-
 static void row_start(tk_engine *e, uint32_t track)
 {
     tk_channel *ch = &e->channel[track];
@@ -411,9 +426,12 @@ static void row_start(tk_engine *e, uint32_t track)
             trigger(e, track, c, porta, offset);
         }
     }
+    /* A row repeated by EEx runs its continuous effects again, not its tick-0 ones
+     * (docs/effects.md): a fine slide or E6x counts once. */
+    if (e->in_pattern_delay)
+        return;
     for (uint32_t i = 0; i < columns; i++)
-        if (c->fx[i].cmd != TK_FX_NONE && !(e->in_pattern_delay && c->fx[i].cmd == FX_EXTENDED &&
-                                            (c->fx[i].param >> 4) == 0x6))
+        if (c->fx[i].cmd != TK_FX_NONE)
             fx_row(e, track, c->fx[i]);
 }
 
