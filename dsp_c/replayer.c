@@ -107,13 +107,14 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
     v->volume = (float)clampi(ch->volume + ch->volume_offset, 0, 64) / 64.0f;
     v->pan = (float)(ch->pan - 128) / 128.0f;
     const tk_instrument *ins = v->ins;
+    /* -1: back to the instrument's own (an instrument number cleared the override) */
+    v->cutoff_scale = 1.0f;
     if (ch->cutoff >= 0 && ins->cutoff_hz > 0.0f) {
         /* 00..FF spans 20 Hz..20 kHz on a log scale */
         float hz = 20.0f * exp2f((float)ch->cutoff * (9.9657843f / 255.0f));
         v->cutoff_scale = hz / ins->cutoff_hz;
     }
-    if (ch->resonance >= 0)
-        v->resonance_offset = (float)ch->resonance / 255.0f - ins->resonance;
+    v->resonance_offset = ch->resonance >= 0 ? (float)ch->resonance / 255.0f - ins->resonance : 0.0f;
     tk_voice_update(e, v, advance_frames, ramp_frames);
 }
 
