@@ -289,13 +289,15 @@ def tick_pitch(out: Audio, tick: int = TICK) -> npt.NDArray[np.float64]:
     )
 
 
-def tick_level(out: Audio, channel: int = 0, tick: int = TICK) -> npt.NDArray[np.float64]:
-    """Amplitude of each tick of a sine render (its peak), after the gain ramp.
+def tick_level(
+    out: Audio, channel: int = 0, tick: int = TICK, skip: int = CONTROL_FRAMES
+) -> npt.NDArray[np.float64]:
+    """Amplitude of each tick of a sine render (its peak), after `skip` frames of gain ramp.
 
     At 48 kHz the peak of a sampled sine below 1 kHz is within 0.2 % of its amplitude.
     """
     return np.array(
-        [np.max(np.abs(w[CONTROL_FRAMES:]), initial=0.0) for w in windows(out[:, channel], tick)],
+        [np.max(np.abs(w[skip:]), initial=0.0) for w in windows(out[:, channel], tick)],
         dtype=np.float64,
     )
 
@@ -321,6 +323,21 @@ def centroid_hz(x: npt.NDArray[np.floating[Any]], rate: int = RATE) -> float:
     power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
     freqs = np.fft.rfftfreq(len(x), 1.0 / rate)
     return float(np.sum(freqs * power) / np.sum(power))
+
+
+def brightness_hz(x: npt.NDArray[np.floating[Any]], rate: int = RATE) -> float:
+    """RMS slope over RMS level, in Hz: a sine's own frequency, and for a richer sound a
+    frequency-squared weighted mean that follows the upper harmonics (a lowpass closing)."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(rate / (2 * np.pi) * np.sqrt(np.mean(np.diff(x) ** 2) / np.mean(x**2)))
+
+
+def tone_amplitude(x: npt.NDArray[np.floating[Any]], hz: float, rate: int = RATE) -> float:
+    """Amplitude of the component at `hz` (Hann-windowed projection)."""
+    x = np.asarray(x, dtype=np.float64)
+    window = np.hanning(len(x))
+    phasor = np.exp(-2j * np.pi * hz * np.arange(len(x)) / rate)
+    return float(2 * abs(np.sum(x * window * phasor)) / np.sum(window))
 
 
 def band_fraction(
