@@ -98,8 +98,14 @@ void tk_filter_process(tk_filter *f, float *buf, uint32_t n)
         ic2eq = 2.0f * v2 - ic2eq;
         buf[i] = m0 * v0 + m1 * v1 + m2 * v2;
     }
-    /* Once per call is enough: denormals then cost at most one block, and a
-     * NaN fed in once cannot stay in the state forever. */
-    f->ic1eq = flush(ic1eq);
-    f->ic2eq = flush(ic2eq);
+    f->ic1eq = ic1eq;
+    f->ic2eq = ic2eq;
+}
+
+/* Not in tk_filter_process: its calls end wherever the host's blocks do, and
+ * a flush there would make a decaying tail depend on the block size. */
+void tk_filter_flush(tk_filter *f)
+{
+    f->ic1eq = flush(f->ic1eq);
+    f->ic2eq = flush(f->ic2eq);
 }

@@ -64,6 +64,12 @@ void tk_filter_set(tk_filter *f, uint8_t type, float cutoff_hz, float resonance,
 /* Filter n frames in place (n <= TK_CONTROL_FRAMES). TK_FILTER_OFF passes through. */
 void tk_filter_process(tk_filter *f, float *buf, uint32_t n);
 
+/* Zero a state that has become denormal or non-finite. Call it at fixed frame
+ * positions (control updates), never at block edges, so the output does not
+ * depend on the host's block size; denormals then cost at most one control
+ * block, and a NaN fed in once cannot stay in the state forever. */
+void tk_filter_flush(tk_filter *f);
+
 /* ---- ADSR envelope (envelope.c) ------------------------------------------
  * Evaluated at control rate: tk_env_next() advances by `frames` frames and
  * returns the level 0..1 at the end of that span. Attack is linear; decay and

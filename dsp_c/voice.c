@@ -119,6 +119,8 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     const tk_instrument *ins = v->ins;
     float rate = e->rate_hz;
 
+    tk_filter_flush(&v->filter[0]);
+    tk_filter_flush(&v->filter[1]);
     if (advance_frames) {
         float amp = tk_env_next(&v->amp_env, &ins->amp_env, advance_frames, rate);
         (void)tk_env_next(&v->filter_env, &ins->filter_env, advance_frames, rate);
