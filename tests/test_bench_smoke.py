@@ -1,0 +1,74 @@
+"""The benchmarks run and write their results: tiny sizes, and no timing is judged here."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench.figures import Figure
+from bench.render_speed import render_speed
+from bench.results import CSV_FIELDS, format_table, write_results
+from bench.voices import MAX_VOICES, SAMPLE, SYNTH, Interpolation, voice_cost, voice_figures
+from tracker.model import Pattern, Song, Track
+
+
+def test_render_speed_reports_a_positive_figure_against_its_target() -> None:
+    song = Song(tracks=[Track()], patterns=[Pattern.empty(4, 1)], order=[0])
+    figure = render_speed(song, repeats=1)
+    assert figure.value > 0
+    assert figure.target == 200.0
+
+
+@pytest.mark.parametrize(
+    ("instrument", "interpolation"), [(SYNTH, "linear"), (SAMPLE, "linear"), (SAMPLE, "cubic")]
+)
+def test_voice_cost_runs_every_voice(instrument: int, interpolation: Interpolation) -> None:
+    cost = voice_cost(instrument, interpolation, voices=4, seconds=0.01, repeats=1)
+    assert cost.voices == 4
+    assert cost.seconds_per_voice_frame > 0
+    assert cost.voices_in_core_share > 0
+
+
+def test_voice_cost_refuses_more_voices_than_the_kernel_has() -> None:
+    with pytest.raises(RuntimeError, match="voices sounded"):
+        voice_cost(SYNTH, voices=MAX_VOICES + 1, seconds=0.001, repeats=1)
+
+
+def test_met_compares_in_the_figures_direction() -> None:
+    assert Figure("a", "a", 5.0, "x", target=4.0).met is True
+    assert Figure("a", "a", 5.0, "ns", target=4.0, higher_is_better=False).met is False
+    assert Figure("a", "a", 5.0, "ns", reference=2.0).met is None
+
+
+def test_results_are_written_as_json_and_csv(tmp_path: Path) -> None:
+    figures = [
+        render_speed(Song(tracks=[Track()], patterns=[Pattern.empty(1, 1)], order=[0]), repeats=1)
+    ]
+    figures += voice_figures(voices=2, seconds=0.002, repeats=1)
+    written = write_results(figures, tmp_path, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+
+    names = sorted(path.name for path in written)
+    assert names == ["20260102T030405Z.csv", "20260102T030405Z.json", "latest.csv", "latest.json"]
+    document = json.loads((tmp_path / "latest.json").read_text())
+    assert document["timestamp"] == "2026-01-02T03:04:05+00:00"
+    assert set(document["machine"]) >= {"cpu", "python"}
+    keys = [record["key"] for record in document["figures"]]
+    assert keys == [figure.key for figure in figures]
+    assert {"synth_voices", "sample_linear_voices", "sample_cubic_voices"} <= set(keys)
+    assert all(set(record) == set(CSV_FIELDS) for record in document["figures"])
+
+    with (tmp_path / "latest.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["key"] for row in rows] == keys
+    assert all(float(row["value"]) > 0 for row in rows)
+    assert (tmp_path / "20260102T030405Z.json").read_text() == (
+        tmp_path / "latest.json"
+    ).read_text()
+
+    table = format_table(figures)
+    assert ">= 200 x real time" in table
+    assert "~2 ns (hardware)" in table
