@@ -8,12 +8,14 @@ from tests.dsp.helpers import (
     FULL,
     RATE,
     TICK,
+    dc_sample,
     frequency_hz,
     make_song,
     sine_synth,
     start,
     tick_level,
 )
+from tracker.engine import Stopped
 from tracker.engine.kernel import QueueFull
 from tracker.model import Envelope
 
@@ -70,3 +72,26 @@ def test_queue_full_after_1024_unrendered_commands() -> None:
     run.render(32)  # the engine drains its queue
     run.kernel.note_on(0, A4, 1)
     assert run.render(32).any()
+
+
+def test_instrument_param_change_is_heard_on_the_playing_note() -> None:
+    ip_volume = 0  # TK_IP_VOLUME in dsp_c/tk_dsp.h
+    run = start(make_song(["A-4 01 .. ..."], [dc_sample()], length=64))
+    run.render(100)
+    run.kernel.set_instrument_param(1, ip_volume, 0.25)
+    out = run.render(200)[:, 0]
+
+    assert out[-1] == np.float32(0.25)
+    assert np.abs(np.diff(out)).max() < (FULL - 0.25) / 16  # ramped over a control block
+
+
+def test_stop_fades_the_song_out_and_says_so() -> None:
+    run = start(make_song(["A-4 01 .. ..."], [sine_synth()], length=64))
+    run.render(TICK)
+    run.kernel.stop()
+    out = run.render(TICK)
+
+    assert np.abs(out[:32]).max() > 0  # a fade, not a cut
+    assert not out[200:].any()
+    assert [e.frame for e in run.of_type(Stopped)] == [TICK]
+    assert not run.kernel.stats().playing
