@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tracker.engine.native import ffi, lib
 from tracker.engine.compile import EMPTY_CELL_BYTES, CompiledSong, pack_cell
+from tracker.engine.native import ffi, lib
 from tracker.model import Cell
 
 MASTER = lib.TK_MAX_TRACKS
