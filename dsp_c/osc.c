@@ -69,9 +69,47 @@ static inline void add_corner(float step, float kink, float t, float *now, float
     *owed += -step * 0.5f * u * u + kink * (1.0f / 6.0f) * u * u * u;
 }
 
+/* render_lines without hard sync: the common case, kept to the few
+ * operations a sample needs when no corner falls inside it. */
+static void render_lines_free(tk_osc *osc, const line_wave *w, double dt, float *out, uint32_t n)
+{
+    const double corner = w->corner;
+    const float corner_step = (w->y1 + w->slope1 * (float)corner) - (w->y0 + w->slope0 * (float)corner);
+    const float corner_kink = (w->slope1 - w->slope0) * (float)dt;
+    const float wrap_step = w->y0 - (w->y1 + w->slope1);
+    const float wrap_kink = (w->slope0 - w->slope1) * (float)dt;
+    double p = osc->phase;
+    float owed = osc->last_triangle;
+
+    for (uint32_t i = 0; i < n; i++) {
+        float now = line_value(w, p) + owed;
+        owed = 0.0f;
+        double end = p + dt;
+        /* the next corner ahead: the wave's own, or the wrap at 1 */
+        if (end >= (p < corner ? corner : 1.0)) {
+            if (p < corner && corner <= end)
+                add_corner(corner_step, corner_kink, (float)((end - corner) / dt), &now, &owed);
+            if (end >= 1.0) {
+                end -= 1.0;
+                add_corner(wrap_step, wrap_kink, (float)(end / dt), &now, &owed);
+                if (corner <= end)
+                    add_corner(corner_step, corner_kink, (float)((end - corner) / dt), &now, &owed);
+            }
+        }
+        p = end;
+        out[i] = now;
+    }
+    osc->phase = p;
+    osc->last_triangle = owed;
+}
+
 static void render_lines(tk_osc *osc, const line_wave *w, double dt,
                          float *out, float *sync_out, const float *sync_in, uint32_t n)
 {
+    if (!sync_out && !sync_in) {
+        render_lines_free(osc, w, dt, out, n);
+        return;
+    }
     const double corner = w->corner;
     const float corner_step = (w->y1 + w->slope1 * (float)corner) - (w->y0 + w->slope0 * (float)corner);
     const float corner_kink = (w->slope1 - w->slope0) * (float)dt;
@@ -154,13 +192,14 @@ static double fill_phases(double p, double dt, double *phase, float *sync_out,
 
 /* sin(2 pi p) for p in 0..1: fold to a quarter wave, then Taylor to z^11
  * (within 3e-7 of sin once the float phase is counted). Cheaper than sinf,
- * and the same bits on every libm. */
+ * and the same bits on every libm. The fold is the distance from the peak,
+ * |p + 0.25 (mod 1) - 0.5|, written as the nearer of the two unwrapped
+ * candidates: a float min vectorises where a wrap of p would not. */
 static inline float sine_cycle(double p)
 {
-    double y = p + 0.25;
-    if (y >= 1.0)
-        y -= 1.0;
-    float z = 6.28318530718f * (0.25f - fabsf((float)y - 0.5f));
+    float before_wrap = fabsf((float)(p + 0.25) - 0.5f);
+    float after_wrap = fabsf((float)(p - 0.75) - 0.5f);
+    float z = 6.28318530718f * (0.25f - (before_wrap < after_wrap ? before_wrap : after_wrap));
     float z2 = z * z;
     return z * (1.0f + z2 * (-1.0f / 6.0f + z2 * (1.0f / 120.0f + z2 * (-1.0f / 5040.0f +
            z2 * (1.0f / 362880.0f + z2 * (-1.0f / 39916800.0f))))));
@@ -182,7 +221,9 @@ static void render_smooth(tk_osc *osc, uint8_t wave, double dt, const float *tab
                           const float *sync_in, uint32_t n)
 {
     double phase[TK_CONTROL_FRAMES];
-    osc->phase = fill_phases(osc->phase, dt, phase, sync_out, sync_in, n);
+    /* Noise never reads its phase; it keeps one only to mark or take a sync. */
+    if (wave != TK_WAVE_NOISE || sync_out || sync_in)
+        osc->phase = fill_phases(osc->phase, dt, phase, sync_out, sync_in, n);
 
     switch (wave) {
     case TK_WAVE_SINE:
