@@ -112,6 +112,16 @@ void tk_voice_kill(tk_voice *v)
     v->active = 0;
 }
 
+/* Whether render_synth runs oscillator i: osc 1 also runs silent to drive
+ * hard sync or ring modulation. */
+static int osc_runs(const tk_instrument *ins, int i)
+{
+    if (i == 1)
+        return ins->osc[1].wave != TK_WAVE_OFF;
+    return ins->osc[0].wave != TK_WAVE_OFF || ins->osc_mode == TK_OSC_SYNC ||
+           ins->osc_mode == TK_OSC_RING;
+}
+
 void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_t ramp_frames)
 {
     if (!v->active || v->fading)
@@ -119,8 +129,12 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     const tk_instrument *ins = v->ins;
     float rate = e->rate_hz;
 
-    tk_filter_flush(&v->filter[0]);
-    tk_filter_flush(&v->filter[1]);
+    /* Only a filter that runs can hold a denormal or a NaN. */
+    if (ins->filter_type != TK_FILTER_OFF) {
+        tk_filter_flush(&v->filter[0]);
+        if (ins->kind == TK_KIND_SAMPLE && ins->sample_channels == 2)
+            tk_filter_flush(&v->filter[1]);
+    }
     if (advance_frames) {
         float amp = tk_env_next(&v->amp_env, &ins->amp_env, advance_frames, rate);
         (void)tk_env_next(&v->filter_env, &ins->filter_env, advance_frames, rate);
@@ -156,6 +170,8 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
         v->step_fp = v->step_fp < 0 ? -step : step;
     } else {
         for (int i = 0; i < 2; i++) {
+            if (!osc_runs(ins, i))
+                continue; /* spares an exp2f per block for one-oscillator sounds */
             const tk_osc_params *o = &ins->osc[i];
             float semis = (float)o->coarse_semitones + o->fine_cents * 0.01f;
             double f = tk_pitch_to_hz(pitch + semis * 64.0f) / rate;
@@ -186,7 +202,8 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     /* Balance pan law: the centre is unity on both sides. */
     float amp = ins->volume * v->volume * v->velocity * v->amp_level;
     float pan = clampf(v->pan, -1.0f, 1.0f);
-    set_gain_target(v, amp * fminf(1.0f, 1.0f - pan), amp * fminf(1.0f, 1.0f + pan), ramp_frames);
+    float left = pan > 0.0f ? 1.0f - pan : 1.0f, right = pan < 0.0f ? 1.0f + pan : 1.0f;
+    set_gain_target(v, amp * left, amp * right, ramp_frames);
 }
 
 /* ---- sample reading ------------------------------------------------------ */
@@ -301,12 +318,12 @@ static void render_synth(tk_voice *v, float *out, uint32_t n)
     const float *table = ins->wavetable;
     uint32_t table_frames = table ? ins->wavetable_frames : 0;
 
-    if (w0 != TK_WAVE_OFF || hard_sync || ins->osc_mode == TK_OSC_RING)
+    if (osc_runs(ins, 0))
         tk_osc_render(&v->osc[0], w0, v->osc_freq[0], v->osc_width[0], table, table_frames, a,
                       hard_sync ? sync : NULL, NULL, n);
     else
         memset(a, 0, n * sizeof *a);
-    if (w1 == TK_WAVE_OFF) {
+    if (!osc_runs(ins, 1)) {
         for (uint32_t j = 0; j < n; j++)
             out[j] = a[j] * l0;
         return;
