@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.figures import Figure
-from bench.render_speed import render_speed
+from bench.render_speed import render_figures
 from bench.results import RESULTS_DIR, format_table, write_results
 from bench.voices import voice_figures
 
@@ -25,7 +25,7 @@ def pin_to_one_core() -> int | None:
 
 def run(*, repeats: int = 3, seconds: float = 2.0, voices: int = 256) -> list[Figure]:
     return [
-        render_speed(repeats=repeats),
+        *render_figures(repeats=repeats),
         *voice_figures(voices=voices, seconds=seconds, repeats=repeats),
     ]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.figures import Figure
-from bench.render_speed import render_speed
+from bench.render_speed import render_figures, render_speed
 from bench.results import CSV_FIELDS, format_table, write_results
 from bench.voices import MAX_VOICES, SAMPLE, SYNTH, Interpolation, voice_cost, voice_figures
 from tracker.model import Pattern, Song, Track
@@ -21,6 +21,15 @@ def test_render_speed_reports_a_positive_figure_against_its_target() -> None:
     figure = render_speed(song, repeats=1)
     assert figure.value > 0
     assert figure.target == 200.0
+
+
+def test_render_figures_add_the_kernels_share_for_information() -> None:
+    song = Song(tracks=[Track()], patterns=[Pattern.empty(4, 1)], order=[0])
+    whole, kernel = render_figures(song, repeats=1)
+    assert whole.key == "render_speed_x_real_time"
+    assert kernel.key == "kernel_render_speed_x_real_time"
+    assert kernel.value > 0
+    assert kernel.target is None
 
 
 @pytest.mark.parametrize(
