@@ -266,7 +266,7 @@ static void run_command(tk_engine *e, const tk_command *c)
     case TK_CMD_SET_LOOP: e->loop_pattern = c->a != 0; break;
     case TK_CMD_SET_STOP_AT_END: e->stop_at_end = c->a != 0; break;
     case TK_CMD_SET_TEMPO: if (c->a >= 32 && c->a <= 255) tk_replayer_set_tempo(e, c->a); break;
-    case TK_CMD_SET_SPEED: if (c->a >= 1 && c->a <= 31) e->speed_ticks = c->a; break;
+    case TK_CMD_SET_SPEED: if (c->a >= 1 && c->a <= 31) tk_replayer_set_speed(e, c->a); break;
     case TK_CMD_NOTE_ON: note_on(e, c->track, c->a, c->b, c->value); break;
     case TK_CMD_NOTE_OFF: note_off(e, c->track, c->a); break;
     case TK_CMD_SET_CELL:

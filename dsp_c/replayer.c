@@ -588,6 +588,18 @@ static void advance_row(tk_engine *e)
     }
 }
 
+/* A live speed change. e->tick is the next tick to play; once that is already
+ * past the new speed, the row ends where that tick would have started rather
+ * than playing a tick the row no longer has. */
+void tk_replayer_set_speed(tk_engine *e, uint32_t ticks)
+{
+    e->speed_ticks = ticks;
+    if (e->mode != TK_STOPPED && e->song && e->tick != 0 && e->tick >= ticks) {
+        e->tick = 0;
+        advance_row(e);
+    }
+}
+
 void tk_replayer_tick(tk_engine *e)
 {
     const tk_song *s = e->song;

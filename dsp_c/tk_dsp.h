@@ -156,7 +156,7 @@ enum tk_command_type {
     TK_CMD_STOP,           /* voices fade out */
     TK_CMD_SET_LOOP,       /* a: 1 loops the current pattern, 0 plays on */
     TK_CMD_SET_TEMPO,      /* a: bpm */
-    TK_CMD_SET_SPEED,      /* a: ticks per row */
+    TK_CMD_SET_SPEED,      /* a: ticks per row; a row already past that many ends at the next tick */
     TK_CMD_NOTE_ON,        /* track, a: note, b: instrument, value: velocity 0..1 */
     TK_CMD_NOTE_OFF,       /* track, a: note (TK_NOTE_NONE: all live notes on the track) */
     TK_CMD_SET_CELL,       /* a: pattern, b: row, track, cell */

@@ -172,6 +172,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
 void tk_replayer_stop(tk_engine *e);
 void tk_replayer_tick(tk_engine *e);
 void tk_replayer_set_tempo(tk_engine *e, uint32_t bpm);
+void tk_replayer_set_speed(tk_engine *e, uint32_t ticks);
 void tk_replayer_song_changed(tk_engine *e);
 tk_voice *tk_channel_voice(tk_engine *e, uint32_t track);
 uint32_t tk_frames_to_control(const tk_engine *e);
