@@ -130,8 +130,10 @@ static void mix_track(tk_engine *e, uint32_t t, float *out, float *stem, uint32_
             stem[2 * j] = l;
             stem[2 * j + 1] = r;
         }
-        pl = fmaxf(pl, fabsf(l));
-        pr = fmaxf(pr, fabsf(r));
+        /* plain compares: fmaxf is a libm call without -ffinite-math-only */
+        float al = fabsf(l), ar = fabsf(r);
+        pl = al > pl ? al : pl;
+        pr = ar > pr ? ar : pr;
     }
     e->track_gain[t][0] = gl;
     e->track_gain[t][1] = gr;
@@ -265,6 +267,7 @@ static void run_command(tk_engine *e, const tk_command *c)
     case TK_CMD_STOP: tk_replayer_stop(e); break;
     case TK_CMD_SET_LOOP: e->loop_pattern = c->a != 0; break;
     case TK_CMD_SET_STOP_AT_END: e->stop_at_end = c->a != 0; break;
+    case TK_CMD_SET_METERING: e->metering_off = c->a == 0; break;
     case TK_CMD_SET_TEMPO: if (c->a >= 32 && c->a <= 255) tk_replayer_set_tempo(e, c->a); break;
     case TK_CMD_SET_SPEED: if (c->a >= 1 && c->a <= 31) tk_replayer_set_speed(e, c->a); break;
     case TK_CMD_NOTE_ON: note_on(e, c->track, c->a, c->b, c->value); break;
@@ -354,8 +357,9 @@ static void render_segment(tk_engine *e, float *out, float *const *stems, uint32
         finite &= isfinite(l) && isfinite(r);
         dst[2 * j] = l;
         dst[2 * j + 1] = r;
-        pl = fmaxf(pl, fabsf(l));
-        pr = fmaxf(pr, fabsf(r));
+        float al = fabsf(l), ar = fabsf(r);
+        pl = al > pl ? al : pl;
+        pr = ar > pr ? ar : pr;
     }
     e->master_gain = g;
     if (!finite) {
@@ -383,7 +387,7 @@ static void control_update(tk_engine *e)
         active++;
     }
     atomic_store_explicit(&e->voices_active, active, memory_order_relaxed);
-    if (e->frame % TK_LEVELS_PERIOD_FRAMES == 0)
+    if (e->frame % TK_LEVELS_PERIOD_FRAMES == 0 && !e->metering_off)
         send_levels(e);
 }
 

@@ -65,8 +65,8 @@ float tk_env_next(tk_env *env, const tk_adsr *adsr, uint32_t frames, float sampl
     case TK_ENV_DECAY:
     case TK_ENV_SUSTAIN:
         /* Sustain keeps following the target, so a changed sustain glides. */
-        if (!(adsr->decay_s > 0.0f))
-            level = sustain;
+        if (!(adsr->decay_s > 0.0f) || level == sustain)
+            level = sustain; /* settled: skip the expf */
         else
             level = sustain + (level - sustain) * remaining(adsr->decay_s, left, sample_rate_hz);
         if (fabsf(level - sustain) < SILENT_LEVEL) {

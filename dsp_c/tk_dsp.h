@@ -166,7 +166,8 @@ enum tk_command_type {
     TK_CMD_TRACK_SOLO,     /* track, a: 0/1 */
     TK_CMD_MASTER_VOLUME,  /* value 0..2 */
     TK_CMD_INSTRUMENT_PARAM, /* a: instrument number, b: enum tk_instrument_param, value */
-    TK_CMD_SET_STOP_AT_END  /* a: 1 stops (voices release) where the song would loop; 0 loops */
+    TK_CMD_SET_STOP_AT_END, /* a: 1 stops (voices release) where the song would loop; 0 loops */
+    TK_CMD_SET_METERING     /* a: 0 stops TK_EVT_LEVELS events (offline render), 1 sends them (default) */
 };
 
 enum tk_instrument_param {

@@ -111,6 +111,7 @@ struct tk_engine {
     uint8_t mode;                   /* enum tk_play_mode */
     uint8_t loop_pattern;
     uint8_t stop_at_end;            /* offline render: stop instead of looping the song */
+    uint8_t metering_off;           /* offline render: no levels events */
     uint32_t order, pattern, row, tick;
     uint32_t speed_ticks, tempo_bpm;
     uint64_t tick_frames_fp;        /* frames per tick, 32.32: 2.5 * rate / bpm */

@@ -120,6 +120,10 @@ class Kernel:
     def set_stop_at_end(self, stop: bool) -> None:
         self._send(lib.TK_CMD_SET_STOP_AT_END, a=int(stop))
 
+    def set_metering(self, on: bool) -> None:
+        """Levels events on (the default) or off (offline render has no meters to feed)."""
+        self._send(lib.TK_CMD_SET_METERING, a=int(on))
+
     def set_tempo(self, bpm: int) -> None:
         self._send(lib.TK_CMD_SET_TEMPO, a=bpm)
 

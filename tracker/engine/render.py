@@ -52,6 +52,7 @@ def render_song(
     compiled = compile_song(song, samples)
     kernel.load(compiled)
     kernel.set_stop_at_end(True)
+    kernel.set_metering(False)
     kernel.play_song()
     tracks = len(song.tracks)
     limit_frames = int(max_seconds * sample_rate_hz) if max_seconds is not None else None
