@@ -9,33 +9,11 @@
 #include <math.h>
 #include "tk_units.h"
 
-#define RAND_SEED_FALLBACK 0x6d2b79f5u
-
-static uint32_t scramble_seed(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x ? x : RAND_SEED_FALLBACK;
-}
-
-static float next_random(uint32_t *state)
-{
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return (float)x * (1.0f / 2147483648.0f) - 1.0f;
-}
-
 void tk_lfo_init(tk_lfo *lfo, uint32_t seed)
 {
     lfo->phase = 0.0;
-    lfo->rand_state = scramble_seed(seed);
-    lfo->held = next_random(&lfo->rand_state);
+    lfo->rand_state = tk_rng_seed(seed);
+    lfo->held = tk_rng_bipolar(&lfo->rand_state);
 }
 
 float tk_lfo_next(tk_lfo *lfo, uint8_t shape, float rate_hz, uint32_t frames, float sample_rate_hz)
@@ -46,7 +24,7 @@ float tk_lfo_next(tk_lfo *lfo, uint8_t shape, float rate_hz, uint32_t frames, fl
         p -= floor(p);
         if (!(p >= 0.0 && p < 1.0))     /* a NaN or infinite advance */
             p = 0.0;
-        lfo->held = next_random(&lfo->rand_state);
+        lfo->held = tk_rng_bipolar(&lfo->rand_state);
     }
     lfo->phase = p;
 

@@ -17,24 +17,10 @@
 #include <math.h>
 #include "tk_units.h"
 
-/* A seed of 0 would stick xorshift32 at 0; any other value will do. */
-#define NOISE_SEED_FALLBACK 0x6d2b79f5u
-
-/* lowbias32 (Chris Wellons): neighbouring seeds give unrelated streams. */
-static uint32_t scramble_seed(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x ? x : NOISE_SEED_FALLBACK;
-}
-
 void tk_osc_init(tk_osc *osc, uint32_t seed)
 {
     osc->phase = 0.0;
-    osc->noise_state = scramble_seed(seed);
+    osc->noise_state = tk_rng_seed(seed);
     osc->last_triangle = 0.0f;
 }
 
@@ -231,14 +217,10 @@ static void render_smooth(tk_osc *osc, uint8_t wave, double dt, const float *tab
             out[i] = sine_cycle(phase[i]);
         break;
     case TK_WAVE_NOISE: {
-        uint32_t x = osc->noise_state;
-        for (uint32_t i = 0; i < n; i++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            out[i] = (float)x * (1.0f / 2147483648.0f) - 1.0f;
-        }
-        osc->noise_state = x;
+        uint32_t state = osc->noise_state;
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = tk_rng_bipolar(&state);
+        osc->noise_state = state;
         break;
     }
     case TK_WAVE_TABLE:

@@ -83,12 +83,8 @@ static int32_t lfo_wave(tk_engine *e, uint8_t wave, uint8_t pos)
         return 255 - pos * 8;
     case 2:
         return pos < 32 ? 255 : -255;
-    default: {
-        uint32_t x = e->rng;
-        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-        e->rng = x;
-        return (int32_t)(x % 511u) - 255;
-    }
+    default:
+        return (int32_t)(tk_rng_next(&e->rng) % 511u) - 255;
     }
 }
 

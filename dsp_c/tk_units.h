@@ -15,6 +15,36 @@
 #include <stdint.h>
 #include "tk_dsp.h"
 
+/* ---- deterministic random numbers ----------------------------------------
+ * xorshift32, seeded through lowbias32 (Chris Wellons) so neighbouring seeds
+ * give unrelated streams. A state of 0 would stick at 0, so it is never 0.
+ */
+static inline uint32_t tk_rng_seed(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x ? x : 0x6d2b79f5u;
+}
+
+static inline uint32_t tk_rng_next(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+/* -1..+1 */
+static inline float tk_rng_bipolar(uint32_t *state)
+{
+    return (float)tk_rng_next(state) * (1.0f / 2147483648.0f) - 1.0f;
+}
+
 /* ---- oscillator (osc.c) --------------------------------------------------
  * Sine, triangle, band-limited saw and pulse (PolyBLEP), noise (xorshift32,
  * deterministic from its seed), and a single-cycle wavetable read with linear
