@@ -155,3 +155,18 @@ def test_cubic_interpolation_follows_a_smooth_low_rate_sample_more_closely() -> 
     linear, cubic = error("linear"), error("cubic")
     assert cubic < 0.25 * linear
     assert cubic < 0.01
+
+
+@pytest.mark.parametrize("loop_start", [0, 40])
+def test_cubic_interpolation_is_smooth_across_the_loop_seam(loop_start: int) -> None:
+    # two cycles of 100 Hz at 4 kHz, looped: the frame before the loop's start is its end
+    cycle = np.sin(2 * np.pi * 100.0 * np.arange(80) / 4000)
+    frames = RATE // 4
+    ideal = FULL * np.sin(2 * np.pi * 100.0 * np.arange(frames) / RATE)
+    looped = sample_instrument(
+        cycle, loop="forward", loop_start_frames=loop_start, loop_end_frames=80
+    )
+    out = play(at_rate(looped, 4000), frames, interpolation="cubic")[:, 0]
+
+    # past the first pass, which starts from silence
+    assert np.abs(out - ideal)[RATE // 10 :].max() < 0.002 * FULL

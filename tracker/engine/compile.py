@@ -222,7 +222,9 @@ def guarded_frames(
     """Sample frames with GUARD_FRAMES on each side, so interpolation never reads past the data.
 
     After the end, a forward loop continues with its start, a ping-pong loop
-    mirrors back, a one-shot sample goes silent.
+    mirrors back, a one-shot sample goes silent. Before the start is silence,
+    except for a loop from frame 0: cubic interpolation reads a frame back at
+    the loop's start, and there it must find what the loop comes round from.
     """
     data = np.ascontiguousarray(audio[:frames], dtype=np.float32)
     if data.ndim == 1:
@@ -236,6 +238,11 @@ def guarded_frames(
         segment = data[loop_start:frames][::-1]
         after = np.resize(segment, (GUARD_FRAMES, channels)).astype(np.float32)
     before = np.zeros((GUARD_FRAMES, channels), dtype=np.float32)
+    if loop == "forward" and loop_start == 0:
+        before = data[np.arange(-GUARD_FRAMES, 0) % frames]
+    elif loop == "pingpong" and loop_start == 0:
+        # the kernel turns round at the start itself: frame -k is frame k
+        before = data[np.minimum(np.arange(GUARD_FRAMES, 0, -1), frames - 1)]
     return np.ascontiguousarray(np.concatenate([before, data, after]))
 
 
