@@ -34,7 +34,7 @@ tk_voice *tk_channel_voice(tk_engine *e, uint32_t track)
     if (ch->voice < 0)
         return NULL;
     tk_voice *v = &e->voice[ch->voice];
-    if (!v->active || v->serial != ch->voice_serial || v->fading) {
+    if (!v->active || v->serial != ch->voice_serial || v->fading || v->sample_ended) {
         ch->voice = -1;
         return NULL;
     }

@@ -25,6 +25,7 @@ typedef struct tk_voice {
     uint8_t live_note;              /* note of a live (jammed) voice; TK_NOTE_NONE for the replayer's */
     uint8_t instrument_number;      /* 1..255 */
     uint8_t released;               /* note-off seen */
+    uint8_t sample_ended;           /* a one-shot sample ran out: fades at the next update */
     const tk_instrument *ins;
     uint64_t serial;                /* start order, for stealing the oldest */
 

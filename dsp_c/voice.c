@@ -126,6 +126,12 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
 {
     if (!v->active || v->fading)
         return;
+    /* Not cut where the sample ran out: that is wherever the host's block
+     * ended, and the filter may still be ringing. */
+    if (v->sample_ended) {
+        tk_voice_fade(e, v);
+        return;
+    }
     const tk_instrument *ins = v->ins;
     float rate = e->rate_hz;
 
@@ -387,6 +393,8 @@ void tk_voice_render(tk_engine *e, tk_voice *v, float *out, uint32_t n)
     }
     add_gained(v, left, stereo ? right : left, out, n);
 
-    if (produced < n || (v->fading && v->ramp_frames == 0))
+    if (produced < n)
+        v->sample_ended = 1;
+    if (v->fading && v->ramp_frames == 0)
         v->active = 0;
 }

@@ -170,3 +170,31 @@ def test_cubic_interpolation_is_smooth_across_the_loop_seam(loop_start: int) -> 
 
     # past the first pass, which starts from silence
     assert np.abs(out - ideal)[RATE // 10 :].max() < 0.002 * FULL
+
+
+# ---- the end of a one-shot sample ------------------------------------------
+
+
+def ringing_one_shot() -> SampleInstrument:
+    """100 frames of DC into a resonant lowpass, which rings on after the sample ends."""
+    return sample_instrument(
+        np.ones(100), filter=Filter(type="lowpass", cutoff_hz=300.0, resonance=0.9)
+    )
+
+
+@pytest.mark.parametrize("block", [1, 7, 100, 333])
+def test_a_one_shot_sample_ends_the_same_whatever_the_block_size(block: int) -> None:
+    song = make_song(["A-4 01 .. ..."], [ringing_one_shot()], length=64)
+    whole = start(song).render(2000, block=2000)
+    split = start(song).render(2000, block=block)
+
+    np.testing.assert_array_equal(whole, split)
+
+
+def test_the_filter_tail_of_a_one_shot_sample_fades_rather_than_stops() -> None:
+    out = play(ringing_one_shot(), 2000)[:, 0]
+
+    ringing = np.abs(out[100:140]).max()
+    assert ringing > 0.1 * FULL  # still ringing after the sample's last frame
+    assert np.abs(np.diff(out[100:])).max() < 0.1 * ringing
+    assert not out[400:].any()
