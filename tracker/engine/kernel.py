@@ -198,7 +198,7 @@ class Kernel:
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """The mix (frames, 2) and one post-fader stereo stem per track (tracks, frames, 2)."""
         out = np.empty((frames, 2), dtype=np.float32)
-        stems = np.empty((tracks, frames, 2), dtype=np.float32)
+        stems = np.zeros((tracks, frames, 2), dtype=np.float32)  # tracks past the song stay silent
         pointers = ffi.new(
             "float *[]", [ffi.cast("float *", ffi.from_buffer(stems[t])) for t in range(tracks)]
         )
