@@ -55,15 +55,32 @@ static inline void add_corner(float step, float kink, float t, float *now, float
     *owed += -step * 0.5f * u * u + kink * (1.0f / 6.0f) * u * u * u;
 }
 
+/* The jumps in value (step) and slope per sample (kink) at the wave's corner
+ * and at its wrap from phase 1 back to 0. */
+typedef struct line_jumps {
+    float corner_step, corner_kink, wrap_step, wrap_kink;
+} line_jumps;
+
+static inline line_jumps jumps_of(const line_wave *w, double dt)
+{
+    float corner = (float)w->corner;
+    line_jumps j = {
+        (w->y1 + w->slope1 * corner) - (w->y0 + w->slope0 * corner),
+        (w->slope1 - w->slope0) * (float)dt,
+        w->y0 - (w->y1 + w->slope1),
+        (w->slope0 - w->slope1) * (float)dt,
+    };
+    return j;
+}
+
 /* render_lines without hard sync: the common case, kept to the few
  * operations a sample needs when no corner falls inside it. */
 static void render_lines_free(tk_osc *osc, const line_wave *w, double dt, float *out, uint32_t n)
 {
     const double corner = w->corner;
-    const float corner_step = (w->y1 + w->slope1 * (float)corner) - (w->y0 + w->slope0 * (float)corner);
-    const float corner_kink = (w->slope1 - w->slope0) * (float)dt;
-    const float wrap_step = w->y0 - (w->y1 + w->slope1);
-    const float wrap_kink = (w->slope0 - w->slope1) * (float)dt;
+    const line_jumps j = jumps_of(w, dt);
+    const float corner_step = j.corner_step, corner_kink = j.corner_kink;
+    const float wrap_step = j.wrap_step, wrap_kink = j.wrap_kink;
     double p = osc->phase;
     float owed = osc->last_triangle;
 
@@ -97,10 +114,9 @@ static void render_lines(tk_osc *osc, const line_wave *w, double dt,
         return;
     }
     const double corner = w->corner;
-    const float corner_step = (w->y1 + w->slope1 * (float)corner) - (w->y0 + w->slope0 * (float)corner);
-    const float corner_kink = (w->slope1 - w->slope0) * (float)dt;
-    const float wrap_step = w->y0 - (w->y1 + w->slope1);
-    const float wrap_kink = (w->slope0 - w->slope1) * (float)dt;
+    const line_jumps j = jumps_of(w, dt);
+    const float corner_step = j.corner_step, corner_kink = j.corner_kink;
+    const float wrap_step = j.wrap_step, wrap_kink = j.wrap_kink;
     double p = osc->phase;
     float owed = osc->last_triangle;
 
