@@ -8,13 +8,13 @@ KERNEL_SOURCES := $(wildcard dsp_c/*.c dsp_c/*.h) build.py
 KERNEL_STAMP := $(VENV)/.kernel-stamp
 SONG ?=
 
-.PHONY: run test lint typecheck layers pytest bench render system-deps kernel clean
+.PHONY: run test lint typecheck layers pytest bench render system-deps test-system-deps kernel clean
 
 run: $(KERNEL_STAMP)
 	$(VENV)/bin/tracker render $(SONG) -o demo.wav
 	@echo "Wrote demo.wav (the TUI arrives with the TUI issue; play it with any audio player)."
 
-test: $(KERNEL_STAMP)
+test: $(KERNEL_STAMP) | test-system-deps
 	$(MAKE) --no-print-directory lint typecheck layers pytest
 
 lint: $(STAMP)
@@ -32,7 +32,7 @@ pytest: $(KERNEL_STAMP)
 	@set +e; $(VENV)/bin/pytest -n 2 -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-bench: $(KERNEL_STAMP)
+bench: $(KERNEL_STAMP) | test-system-deps
 	$(PY) -m bench
 
 render: $(KERNEL_STAMP)
@@ -52,17 +52,31 @@ $(STAMP): pyproject.toml | system-deps
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# System packages: a C compiler and Python's headers and venv module.
+# Install missing Debian packages: as root, through sudo -n, or say what to run.
+# --no-install-recommends keeps libasound2-plugins out: with it, PortAudio's
+# default device becomes ALSA's jack plugin.
+APT_INSTALL = \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "Missing system packages. Run: sudo apt-get install -y --no-install-recommends$$missing"; exit 1; fi; \
+	fi
+
+# To build and play: a C compiler, Python's headers and venv module, PortAudio.
 system-deps:
 	@missing=""; \
 	command -v cc >/dev/null || missing="$$missing build-essential"; \
 	$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || missing="$$missing python3-dev"; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else echo "Missing system packages. Run: sudo apt-get install -y$$missing"; exit 1; fi; \
-	fi
+	ldconfig -p | grep -q 'libportaudio.so.2 ' || missing="$$missing libportaudio2"; \
+	$(APT_INSTALL)
+
+# To test and benchmark: a JACK server (dummy driver) and its command-line tools.
+test-system-deps: system-deps
+	@missing=""; \
+	command -v jackd >/dev/null || missing="$$missing jackd2"; \
+	ldconfig -p | grep -q 'libjack.so.0 ' || missing="$$missing libjack-jackd2-0"; \
+	$(APT_INSTALL)
 
 clean:
 	rm -rf $(VENV) build *.egg-info tracker/_dsp.* tracker/_dsp*.so .mypy_cache .ruff_cache .pytest_cache

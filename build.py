@@ -48,7 +48,9 @@ ffibuilder.set_source(
         "-Wall",
         "-Wextra",
         "-Wno-unused-parameter",
+        "-pthread",
     ],
+    extra_link_args=["-pthread"],
     libraries=["m"],
 )
 

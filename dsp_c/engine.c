@@ -35,7 +35,9 @@ int tk_engine_init(tk_engine *e, float sample_rate_hz)
 
 void tk_emit_event(tk_engine *e, const tk_event *ev)
 {
-    if (!tk_ring_push(&e->events, e->event_slots, sizeof(tk_event), ev))
+    tk_event stamped = *ev;
+    stamped.time_s = e->anchor_time_s + ((double)ev->frame - (double)e->anchor_frame) / e->rate_hz;
+    if (!tk_ring_push(&e->events, e->event_slots, sizeof(tk_event), &stamped))
         atomic_fetch_add_explicit(&e->events_dropped, 1, memory_order_relaxed);
 }
 
@@ -449,6 +451,12 @@ void tk_engine_get_stats(const tk_engine *e, tk_engine_stats *stats)
     stats->events_dropped = atomic_load_explicit(&m->events_dropped, memory_order_relaxed);
     stats->voices_active = atomic_load_explicit(&m->voices_active, memory_order_relaxed);
     stats->playing = atomic_load_explicit(&m->playing, memory_order_relaxed);
+    stats->callbacks = atomic_load_explicit(&m->callbacks, memory_order_relaxed);
+    stats->underflows = atomic_load_explicit(&m->underflows, memory_order_relaxed);
+    uint32_t last = atomic_load_explicit(&m->load_last_bits, memory_order_relaxed);
+    uint32_t max = atomic_load_explicit(&m->load_max_bits, memory_order_relaxed);
+    memcpy(&stats->load_last, &last, sizeof last);
+    memcpy(&stats->load_max, &max, sizeof max);
 }
 
 void tk_engine_get_peak(tk_engine *e, uint32_t track, float *left, float *right)

@@ -200,6 +200,8 @@ enum tk_event_type {
 typedef struct tk_event {
     uint32_t type;                  /* enum tk_event_type */
     uint64_t frame;                 /* engine frame at which this becomes audible */
+    double time_s;                  /* the same moment on the output stream's clock (see tk_stream_callback);
+                                       frame / rate when no stream has run */
     uint32_t order, pattern, row, tick;
     uint32_t track;
     float peak_left, peak_right;
@@ -218,6 +220,10 @@ typedef struct tk_engine_stats {
     uint32_t events_dropped;        /* events lost because the out-queue was full */
     uint32_t voices_active;
     uint32_t playing;               /* 1 while the song or a pattern plays */
+    uint64_t callbacks;             /* stream callbacks run */
+    uint32_t underflows;            /* callbacks whose status flags reported an output underflow */
+    float load_last;                /* time spent in the last callback / its block's duration */
+    float load_max;                 /* the largest load since tk_engine_reset_load_max */
 } tk_engine_stats;
 
 /* Bytes the caller must provide for one engine (align to 64).
@@ -265,5 +271,49 @@ void tk_engine_get_position(const tk_engine *engine, uint32_t *order, uint32_t *
  * audio thread runs this engine. */
 uint32_t tk_engine_bench_voices(tk_engine *engine, const tk_instrument *instrument,
                                 uint32_t voices, float *out, uint32_t frames);
+
+/* ---- real-time output ----------------------------------------------------- */
+
+/* Matches PortAudio's PaStreamCallbackTimeInfo: seconds on the stream's clock. */
+typedef struct tk_stream_time {
+    double input_adc_s;
+    double current_s;
+    double output_dac_s;            /* when the first frame of this block is heard */
+} tk_stream_time;
+
+#define TK_STATUS_OUTPUT_UNDERFLOW 4   /* PortAudio's paOutputUnderflow */
+#define TK_LOAD_HISTORY            16384  /* per-callback loads kept for tk_engine_read_loads */
+
+/* The stream callback, with PortAudio's PaStreamCallback signature, so PortAudio
+ * (or any host) calls it directly and no Python runs in the audio thread.
+ * user is the tk_engine; output is interleaved stereo float32. It drains the
+ * command queue, renders, stamps events with output_dac_s, counts underflows
+ * and measures its own time. It always fills the buffer and returns 0
+ * (paContinue). Audio thread only. Audio-safe. */
+int tk_stream_callback(const void *input, void *output, unsigned long frames,
+                       const tk_stream_time *time, unsigned long status_flags, void *user);
+
+/* The latest (engine frame, stream time) pair a callback published: frame f
+ * is heard at time_s + (f - frame) / rate. Returns 0 before the first callback.
+ * Any thread. Audio-safe. */
+int tk_engine_get_clock(const tk_engine *engine, uint64_t *frame, double *time_s);
+
+/* Copy the loads of callbacks [*since, newest) into out (at most max, oldest
+ * first; callbacks older than TK_LOAD_HISTORY are gone) and set *since to the
+ * callback after the last one copied. Returns how many were copied.
+ * Control side. Audio-safe. */
+uint32_t tk_engine_read_loads(const tk_engine *engine, uint64_t *since, float *out, uint32_t max);
+
+/* Restart load_max from zero. Control side. Audio-safe. */
+void tk_engine_reset_load_max(tk_engine *engine);
+
+/* A silent output driven by the monotonic clock: a thread of its own calls
+ * tk_stream_callback every block period and discards the audio. For machines
+ * with no sound card, and for tests. The stream clock is CLOCK_MONOTONIC.
+ * Start/stop: control side (they create and join a thread). */
+typedef struct tk_null_stream tk_null_stream;
+tk_null_stream *tk_null_stream_start(tk_engine *engine, uint32_t block_frames);  /* NULL on failure */
+void tk_null_stream_stop(tk_null_stream *stream);                                /* and frees it */
+double tk_stream_clock_now_s(void);  /* CLOCK_MONOTONIC in seconds. Any thread. Audio-safe. */
 
 #endif

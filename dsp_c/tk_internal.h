@@ -145,6 +145,17 @@ struct tk_engine {
     _Atomic uint32_t pos_order, pos_row, pos_tick;
     _Atomic uint64_t frames_rendered;
 
+    /* the stream clock: where the block being rendered is heard (stream.c) */
+    uint64_t anchor_frame;          /* audio thread's copy, used to stamp events */
+    double anchor_time_s;
+    _Atomic uint32_t clock_seq;     /* seqlock for the published copy: odd while writing */
+    _Atomic uint64_t clock_frame;
+    _Atomic uint64_t clock_time_bits;
+    _Atomic uint64_t callbacks;
+    _Atomic uint32_t underflows;
+    _Atomic uint32_t load_last_bits, load_max_bits;
+    float load_history[TK_LOAD_HISTORY];
+
     _Alignas(64) float track_buf[TK_MAX_TRACKS][2 * TK_CONTROL_FRAMES];
     float mix_buf[2 * TK_CONTROL_FRAMES];
 };

@@ -7,7 +7,7 @@ thread never touches freed memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ class RowReached:
     order: int
     pattern: int
     row: int
+    time_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +41,19 @@ class LevelsMeasured:
     track: int  # MASTER for the master bus
     peak_left: float
     peak_right: float
+    time_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class SongEnded:
     frame: int
+    time_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Stopped:
     frame: int
+    time_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +61,11 @@ class FaultDetected:
     """The kernel produced non-finite output, wrote silence instead and reset its voices."""
 
     frame: int
+    time_s: float = field(default=0.0, compare=False)
 
 
+# Every event's time_s is when it is heard, in seconds on the output stream's
+# clock (frame / rate when no stream has run); equality ignores it.
 KernelEvent = RowReached | LevelsMeasured | SongEnded | Stopped | FaultDetected
 
 
@@ -69,6 +76,11 @@ class KernelStats:
     events_dropped: int
     voices_active: int
     playing: bool
+    callbacks: int = 0
+    underflows: int = 0
+    load_last: float = 0.0
+    load_max: float = 0.0
+    """Loads are the time a stream callback took over its block's duration."""
 
 
 class QueueFull(RuntimeError):
@@ -216,15 +228,17 @@ class Kernel:
         while lib.tk_engine_pop_event(self._engine, evt):
             kind = evt.type
             if kind == lib.TK_EVT_POSITION:
-                found.append(RowReached(evt.frame, evt.order, evt.pattern, evt.row))
+                found.append(RowReached(evt.frame, evt.order, evt.pattern, evt.row, evt.time_s))
             elif kind == lib.TK_EVT_LEVELS:
-                found.append(LevelsMeasured(evt.frame, evt.track, evt.peak_left, evt.peak_right))
+                found.append(
+                    LevelsMeasured(evt.frame, evt.track, evt.peak_left, evt.peak_right, evt.time_s)
+                )
             elif kind == lib.TK_EVT_SONG_END:
-                found.append(SongEnded(evt.frame))
+                found.append(SongEnded(evt.frame, evt.time_s))
             elif kind == lib.TK_EVT_STOPPED:
-                found.append(Stopped(evt.frame))
+                found.append(Stopped(evt.frame, evt.time_s))
             elif kind == lib.TK_EVT_FAULT:
-                found.append(FaultDetected(evt.frame))
+                found.append(FaultDetected(evt.frame, evt.time_s))
             elif kind == lib.TK_EVT_SONG_RELEASED:
                 self._songs.pop(int(ffi.cast("uintptr_t", evt.ptr)), None)
         return found
@@ -233,8 +247,43 @@ class Kernel:
         s = ffi.new("tk_engine_stats *")
         lib.tk_engine_get_stats(self._engine, s)
         return KernelStats(
-            s.frames_rendered, s.faults, s.events_dropped, s.voices_active, bool(s.playing)
+            s.frames_rendered,
+            s.faults,
+            s.events_dropped,
+            s.voices_active,
+            bool(s.playing),
+            s.callbacks,
+            s.underflows,
+            s.load_last,
+            s.load_max,
         )
+
+    # ---- real-time stream ----------------------------------------------------
+
+    @property
+    def address(self) -> int:
+        """The engine's address: the user-data pointer a stream passes to the C callback."""
+        return int(ffi.cast("uintptr_t", self._engine))
+
+    def clock(self) -> tuple[int, float] | None:
+        """(frame, time_s): the stream clock's latest anchor; None before the first callback."""
+        frame = ffi.new("uint64_t *")
+        time_s = ffi.new("double *")
+        if not lib.tk_engine_get_clock(self._engine, frame, time_s):
+            return None
+        return int(frame[0]), float(time_s[0])
+
+    def read_loads(self, since: int) -> tuple[npt.NDArray[np.float32], int]:
+        """Per-callback loads from callback number `since` on, and the number to pass next time."""
+        out = np.empty(lib.TK_LOAD_HISTORY, dtype=np.float32)
+        cursor = ffi.new("uint64_t *", since)
+        count = lib.tk_engine_read_loads(
+            self._engine, cursor, ffi.cast("float *", ffi.from_buffer(out)), len(out)
+        )
+        return out[:count].copy(), int(cursor[0])
+
+    def reset_load_max(self) -> None:
+        lib.tk_engine_reset_load_max(self._engine)
 
     def position(self) -> tuple[int, int, int]:
         """(order, row, tick) as last rendered."""

@@ -1,0 +1,124 @@
+"""A private JACK server with the dummy driver, for tests and benchmarks.
+
+Each server gets a unique name, so parallel test workers and a user's own
+server never meet. The environment variables that point PortAudio and
+JACK-Client at it are set in this process (os.environ), because libjack reads
+them at connect time.
+
+Order matters (measured with PortAudio 19.6): start the server, then
+``tracker.engine.portaudio.rescan()`` so PortAudio sees it; close every stream
+and let PortAudio go before stopping the server, or Python aborts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+READY_TIMEOUT_S = 10.0
+
+# jackd's log lines: its own late wake-ups, and clients that missed the deadline.
+_DRIVER_XRUN = re.compile(r"JackTimedDriver::Process XRun|JackAudioDriver::ProcessAsync.*XRun")
+_CLIENT_LATE = re.compile(r"client = (\S+) was not finished")
+
+
+def jackd_available() -> bool:
+    return shutil.which("jackd") is not None
+
+
+@dataclass
+class JackServer:
+    """A running jackd; use as a context manager or call stop()."""
+
+    name: str
+    rate_hz: int
+    period_frames: int
+    log_path: Path
+    realtime: bool
+    process: subprocess.Popen[bytes] = field(repr=False)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def client_xruns(self, client: str = "tracker") -> int:
+        """Cycles in which `client` was not finished in time (ours, not the server's)."""
+        return sum(1 for m in _CLIENT_LATE.finditer(self.log()) if m.group(1) == client)
+
+    def driver_xruns(self) -> int:
+        """The dummy driver's own late wake-ups: the machine's noise, not any client's fault."""
+        return len(_DRIVER_XRUN.findall(self.log()))
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """Kill -9: the server dies the way a crashed one does."""
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> JackServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_jack_server(
+    rate_hz: int = 48000, period_frames: int = 256, log_dir: Path | None = None
+) -> JackServer:
+    """Start `jackd -n <unique> -R -d dummy`, falling back to no real-time; wait until it serves."""
+    name = f"tracker-test-{uuid.uuid4().hex[:10]}"
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    os.environ["JACK_NO_AUDIO_RESERVATION"] = "1"
+    os.environ["JACK_NO_START_SERVER"] = "1"  # a client must never spawn a server of its own
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="jackd-"))
+    log_path = log_dir / f"{name}.log"
+    driver = ["-d", "dummy", "-r", str(rate_hz), "-p", str(period_frames)]
+    for realtime in (True, False):
+        mode = ["-R"] if realtime else ["--no-realtime"]
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                ["jackd", "-n", name, *mode, *driver],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        server = JackServer(name, rate_hz, period_frames, log_path, realtime, process)
+        if _wait_ready(server):
+            return server
+        server.kill()
+    raise RuntimeError(f"jackd did not start; its log:\n{log_path.read_text(errors='replace')}")
+
+
+def _wait_ready(server: JackServer) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if not server.alive():
+            return False
+        probe = subprocess.run(
+            ["jack_lsp", "-s", server.name],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "JACK_NO_START_SERVER": "1"},
+            timeout=5,
+        )
+        if probe.returncode == 0 and "system:playback_1" in probe.stdout:
+            return True
+        time.sleep(0.05)
+    return False
