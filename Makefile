@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check tracker tests bench build.py
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --strict tracker/model tracker/engine
+	$(VENV)/bin/mypy --strict tracker
 
 layers: $(STAMP)
 	$(VENV)/bin/lint-imports
@@ -71,11 +71,12 @@ system-deps:
 	ldconfig -p | grep -q 'libportaudio.so.2 ' || missing="$$missing libportaudio2"; \
 	$(APT_INSTALL)
 
-# To test and benchmark: a JACK server (dummy driver) and its command-line tools.
+# To test and benchmark: a JACK server (dummy driver) and its tools; tmux for terminal runs.
 test-system-deps: system-deps
 	@missing=""; \
 	command -v jackd >/dev/null || missing="$$missing jackd2"; \
 	ldconfig -p | grep -q 'libjack.so.0 ' || missing="$$missing libjack-jackd2-0"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	$(APT_INSTALL)
 
 clean:

@@ -1,4 +1,4 @@
-"""The `tracker` command: render songs, create projects.
+"""The `tracker` command: play and render songs, list audio devices, create projects.
 
 User mistakes (a missing file, a broken project, a bad option) end with one
 line on stderr and a non-zero exit code, never a traceback.
@@ -56,6 +56,29 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--bits", choices=sorted(_WAV_SUBTYPES), default="24", help="sample format (default 24)"
     )
+
+    play = commands.add_parser("play", help="play a song through the sound card (or JACK)")
+    play.add_argument("song", nargs="?", type=Path, help="project file (default: the demo song)")
+    play.add_argument(
+        "--device",
+        help="output index or name (see 'tracker devices'); 'null' for silent output "
+        "(default: a running JACK server, else the system default)",
+    )
+    play.add_argument("--rate", type=int, help="sample rate in Hz (default: JACK's, else 48000)")
+    play.add_argument(
+        "--blocksize", type=int, default=0, help="frames per callback (default: the host's)"
+    )
+    play.add_argument(
+        "--from",
+        dest="start",
+        default="0",
+        metavar="ORDER[:ROW]",
+        help="start at this order position and row (decimal, or hex with 0x)",
+    )
+    play.add_argument("--loop", action="store_true", help="loop the song instead of stopping")
+    play.add_argument("--seconds", type=float, help="stop after this many seconds")
+
+    commands.add_parser("devices", help="list audio outputs")
 
     new = commands.add_parser("new", help="write a new empty project (or the demo song)")
     new.add_argument("song", type=Path, help="project file to create")
@@ -132,6 +155,71 @@ def _file_safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")[:40]
 
 
+def _start_position(text: str) -> tuple[int, int]:
+    order, _, row = text.partition(":")
+    try:
+        position = int(order, 0), int(row or "0", 0)
+    except ValueError:
+        raise UserError(f"--from {text}: expected ORDER or ORDER:ROW, e.g. 2 or 2:16") from None
+    if min(position) < 0:
+        raise UserError(f"--from {text}: positions start at 0")
+    return position
+
+
+def _play(args: argparse.Namespace) -> int:
+    from tracker.engine.portaudio import AudioError
+    from tracker.play import PlayOptions, play
+
+    if args.rate is not None and not 8000 <= args.rate <= 384000:
+        raise UserError(f"--rate {args.rate}: must be between 8000 and 384000 Hz")
+    if not 0 <= args.blocksize <= 8192:
+        raise UserError(f"--blocksize {args.blocksize}: must be between 0 and 8192 frames")
+    if args.seconds is not None and not 0 < args.seconds <= 24 * 3600:
+        raise UserError(f"--seconds {args.seconds}: must be above 0 and at most a day")
+    order, row = _start_position(args.start)
+    project = _load(args.song)
+    samples = {sha: audio.frames for sha, audio in project.samples.items()}
+    options = PlayOptions(
+        device=args.device,
+        rate_hz=args.rate,
+        blocksize=args.blocksize,
+        start_order=order,
+        start_row=row,
+        loop=args.loop,
+        seconds=args.seconds,
+    )
+    try:
+        result = play(project.song, samples, options, sys.stderr if sys.stderr.isatty() else None)
+    except AudioError as error:
+        raise UserError(str(error)) from None
+    how = "stopped" if result.interrupted else "played"
+    print(
+        f"{how} {result.seconds:.1f} s on {result.device}; "
+        f"xruns {result.underflows}, peak callback load {result.load_max * 100:.1f}%",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from tracker.engine.portaudio import AudioError, default_output, output_devices, rescan
+
+    try:
+        rescan()
+        devices = output_devices()
+        default = default_output()
+    except AudioError as error:
+        raise UserError(str(error)) from None
+    print("Audio outputs:")
+    for device in devices:
+        mark = "*" if default is not None and device.index == default.index else " "
+        print(f" {mark} {device.describe()}, {device.default_rate_hz:.0f} Hz")
+    print("   null (silent output driven by the clock)")
+    if not devices:
+        print("No audio output devices found: start a JACK server or use --device null.")
+    return 0
+
+
 def _new(args: argparse.Namespace) -> int:
     from tracker.demo import demo_song
 
@@ -154,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"render": _render, "new": _new}
+    handlers = {"render": _render, "play": _play, "devices": _devices, "new": _new}
     try:
         return handlers[args.command](args)
     except UserError as error:

@@ -156,7 +156,11 @@ class Playback:
             return
         output.abandon()
         self._output = None
-        reason = "stopped" if not output.active else f"stalled for {STALL_S:.0f} s"
+        reason = (
+            "went away (device unplugged or audio server stopped)"
+            if not output.active
+            else f"stopped calling back for {STALL_S:.0f} s"
+        )
         raise DeviceLost(f"audio output {self._description} {reason}; playback stopped")
 
     def status(self) -> PlaybackStatus:
