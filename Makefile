@@ -10,9 +10,10 @@ SONG ?=
 
 .PHONY: run test lint typecheck layers pytest bench render system-deps test-system-deps kernel clean
 
+# Until the TUI exists: write demo.wav, then play the song through JACK or the sound card.
 run: $(KERNEL_STAMP)
 	$(VENV)/bin/tracker render $(SONG) -o demo.wav
-	@echo "Wrote demo.wav (the TUI arrives with the TUI issue; play it with any audio player)."
+	$(VENV)/bin/tracker play $(SONG) || echo "No audio output here: listen to demo.wav instead."
 
 test: $(KERNEL_STAMP) | test-system-deps
 	$(MAKE) --no-print-directory lint typecheck layers pytest
