@@ -28,6 +28,7 @@ from tracker.engine.native import ffi, lib
 
 APP_NAME = "tracker"
 JACK = "JACK Audio Connection Kit"
+ALSA = "ALSA"
 SOUNDDEVICE_VERSIONS = ">=0.5,<0.6"
 """The sounddevice range whose internals (_StreamBase with a C callback, _ffi, _libname) we use."""
 
@@ -182,6 +183,8 @@ class CallbackStream:
                 )
                 self.fallback = True
                 self._stream = _python_callback_stream(sd, engine_address, options)
+            if device.host_api == ALSA:
+                _alsa_realtime(sd, self._stream)
             self._stream.start()
         except sd.PortAudioError as error:
             raise AudioError(f"cannot open {device.describe()}: {error.args[0]}") from error
@@ -229,6 +232,19 @@ def _c_callback_stream(sd: Any, engine_address: int, options: dict[str, Any]) ->
     callback = sd._ffi.cast("PaStreamCallback *", callback_address)
     userdata = sd._ffi.cast("void *", engine_address)
     return sd._StreamBase(kind="output", callback=callback, userdata=userdata, **options)
+
+
+def _alsa_realtime(sd: Any, stream: Any) -> None:
+    """Ask for SCHED_FIFO on PortAudio's ALSA callback thread (JACK clients get it from jackd).
+
+    Without it, the callback thread competes with every other process on a busy box.
+    PortAudio falls back to normal scheduling when the system refuses.
+    """
+    try:
+        enable = ctypes.CDLL(sd._libname).PaAlsa_EnableRealtimeScheduling
+    except (OSError, AttributeError):
+        return
+    enable(ctypes.c_void_p(int(sd._ffi.cast("uintptr_t", stream._ptr))), 1)
 
 
 def _python_callback_stream(sd: Any, engine_address: int, options: dict[str, Any]) -> Any:

@@ -1,0 +1,93 @@
+"""Playback through PortAudio's ALSA host API, with no JACK server running.
+
+This machine has no sound card, so the ALSA device is ALSA's own `null` PCM
+plugin, declared in a private ~/.asoundrc: real ALSA, real PortAudio, a sink
+that discards audio. The plugin is not clocked (PortAudio writes to it as fast
+as it can), so these tests check device choice and threading, not timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ASOUNDRC = """
+pcm.trackernull {
+    type null
+    hint { show on description "discards audio" }
+}
+"""
+
+PROBE = textwrap.dedent(
+    """
+    import glob, json, os, time
+    from tracker.demo import demo_song
+    from tracker.engine import Kernel, compile_song
+    from tracker.engine.playback import Playback
+
+    kernel = Kernel(48000)
+    kernel.load(compile_song(demo_song()))
+    playback = Playback(kernel)
+    print("device", playback.open(None, 256))
+    kernel.play_song()
+    time.sleep(0.3)
+    policies = set()
+    for stat in glob.glob(f"/proc/{os.getpid()}/task/*/stat"):
+        fields = open(stat).read().rsplit(") ", 1)[1].split()
+        policies.add(int(fields[38]))  # field 41 of stat: the scheduling policy
+    print("policies", json.dumps(sorted(policies)))
+    print("frames", kernel.stats().frames_rendered)
+    kernel.stop()
+    playback.close()
+    """
+)
+
+
+@pytest.fixture
+def alsa_env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC)
+    return {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "JACK_DEFAULT_SERVER": "tracker-test-nobody",  # no JACK here: ALSA must be chosen
+        "JACK_NO_START_SERVER": "1",
+    }
+
+
+def realtime_allowed() -> bool:
+    """Whether this process may use SCHED_FIFO at all (root, or an rtprio limit)."""
+    probe = "import os; os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def test_alsa_callback_thread_asks_for_realtime_scheduling(alsa_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=alsa_env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert "ALSA" in lines["device"] and "trackernull" in lines["device"]
+    assert int(lines["frames"]) > 0
+    policies = set(json.loads(lines["policies"]))
+    if realtime_allowed():
+        assert os.SCHED_FIFO in policies  # PortAudio's callback thread
+    else:
+        assert policies == {os.SCHED_OTHER}  # refused quietly; playback still ran
+
+
+def test_tracker_play_uses_the_system_default_without_jack(alsa_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "play", "--seconds", "0.5"],
+        capture_output=True,
+        text=True,
+        env=alsa_env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "trackernull (ALSA" in result.stderr
