@@ -91,3 +91,55 @@ def test_tracker_play_uses_the_system_default_without_jack(alsa_env: dict[str, s
     )
     assert result.returncode == 0, result.stderr
     assert "trackernull (ALSA" in result.stderr
+
+
+FALLBACK_PROBE = textwrap.dedent(
+    """
+    import time, warnings
+    import sounddevice
+    from tracker.demo import demo_song
+    from tracker.engine import Kernel, RowReached, compile_song
+    from tracker.engine.playback import Playback
+
+    # As if a sounddevice release stopped taking C function pointers as callbacks:
+    # its own Python-callback streams (which build on _StreamBase) keep working.
+    original = sounddevice._StreamBase
+
+    class WithoutCCallbacks(original):
+        def __init__(self, *args, wrap_callback=None, **kwargs):
+            if wrap_callback is None:
+                raise TypeError("callback must be callable")
+            original.__init__(self, *args, wrap_callback=wrap_callback, **kwargs)
+
+    sounddevice._StreamBase = WithoutCCallbacks
+    kernel = Kernel(48000)
+    kernel.load(compile_song(demo_song()))
+    playback = Playback(kernel)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        playback.open(None, 256)
+    kernel.play_song()
+    time.sleep(0.3)
+    rows = [e for e in kernel.events() if isinstance(e, RowReached)]
+    print("warnings", len(caught), caught[0].message if caught else "")
+    print("callbacks", kernel.stats().callbacks)
+    print("rows", len(rows))
+    kernel.stop()
+    playback.close()
+    """
+)
+
+
+def test_missing_sounddevice_internals_fall_back_with_a_warning(alsa_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FALLBACK_PROBE],
+        capture_output=True,
+        text=True,
+        env=alsa_env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert lines["warnings"].startswith("1 ") and "Python callback" in lines["warnings"]
+    assert int(lines["callbacks"]) > 10  # the same C callback, now called from Python
+    assert int(lines["rows"]) > 0

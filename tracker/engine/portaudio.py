@@ -174,7 +174,7 @@ class CallbackStream:
         try:
             try:
                 self._stream = _c_callback_stream(sd, engine_address, options)
-            except AttributeError:
+            except (AttributeError, TypeError):  # the internals moved: see the module docstring
                 warnings.warn(
                     "sounddevice lacks the internals for a C callback; "
                     "using its Python callback (dropouts are likely while Python is busy)",
