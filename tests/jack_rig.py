@@ -1,7 +1,7 @@
 """A private JACK server with the dummy driver, for tests and benchmarks.
 
-Each server gets a unique name, so parallel test workers and a user's own
-server never meet. The environment variables that point PortAudio and
+Each server gets a name no running server has, so parallel test workers and a
+user's own server never meet. The environment variables that point PortAudio and
 JACK-Client at it are set in this process (os.environ), because libjack reads
 them at connect time.
 
@@ -23,6 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 READY_TIMEOUT_S = 10.0
+NAME_PREFIX = "tracker-test-"
+
+# JACK's server registry (jack2 common/shm.h): a 24-byte header, then MAX_SERVERS entries of
+# a pid and a "jack-<uid>:<server name>:" string.
+REGISTRY = Path("/dev/shm/jack-shm-registry")
+_MAX_SERVERS = 8
+_ENTRIES_AT = 24
+_ENTRY_BYTES = 264
 
 # jackd's log lines: its own late wake-ups, and clients that missed the deadline.
 _DRIVER_XRUN = re.compile(r"JackTimedDriver::Process XRun|JackAudioDriver::ProcessAsync.*XRun")
@@ -82,28 +90,59 @@ class JackServer:
 def start_jack_server(
     rate_hz: int = 48000, period_frames: int = 256, log_dir: Path | None = None
 ) -> JackServer:
-    """Start `jackd -n <unique> -R -d dummy`, falling back to no real-time; wait until it serves."""
-    name = f"tracker-test-{uuid.uuid4().hex[:10]}"
-    os.environ["JACK_DEFAULT_SERVER"] = name
+    """Start `jackd -n <name> -R -d dummy`, falling back to no real-time; wait until it serves.
+
+    The name is that of a dead server still holding an entry in JACK's registry if there is one
+    (see _dead_server_names), else a new unique one.
+    """
     os.environ["JACK_NO_AUDIO_RESERVATION"] = "1"
     os.environ["JACK_NO_START_SERVER"] = "1"  # a client must never spawn a server of its own
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="jackd-"))
-    log_path = log_dir / f"{name}.log"
     driver = ["-d", "dummy", "-r", str(rate_hz), "-p", str(period_frames)]
-    for realtime in (True, False):
-        mode = ["-R"] if realtime else ["--no-realtime"]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                ["jackd", "-n", name, *mode, *driver],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        server = JackServer(name, rate_hz, period_frames, log_path, realtime, process)
-        if _wait_ready(server):
-            return server
-        server.kill()
+    # Another worker may take the same dead name a moment earlier: then try the next.
+    names = [*_dead_server_names(), f"{NAME_PREFIX}{uuid.uuid4().hex[:10]}"]
+    for name in names:
+        os.environ["JACK_DEFAULT_SERVER"] = name
+        log_path = log_dir / f"{name}.log"
+        for realtime in (True, False):
+            mode = ["-R"] if realtime else ["--no-realtime"]
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    ["jackd", "-n", name, *mode, *driver],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            server = JackServer(name, rate_hz, period_frames, log_path, realtime, process)
+            if _wait_ready(server):
+                return server
+            server.kill()
     raise RuntimeError(f"jackd did not start; its log:\n{log_path.read_text(errors='replace')}")
+
+
+def _dead_server_names() -> list[str]:
+    """Names of servers that died without leaving JACK's registry, ours (NAME_PREFIX) first.
+
+    jackd 1.9 keeps at most 8 servers in /dev/shm/jack-shm-registry, and frees the entry of
+    a server that died without cleaning up (kill -9) only when a server of the same name
+    starts. Servers killed under unique names would fill it for good, and then no server
+    starts ("Too many servers already active"); starting under such a name frees the entry.
+    """
+    try:
+        registry = REGISTRY.read_bytes()
+    except OSError:
+        return []
+    if registry[:4] != b"KCAJ" or len(registry) < _ENTRIES_AT + _MAX_SERVERS * _ENTRY_BYTES:
+        return []  # not the layout this was written against: take a fresh name
+    prefix = f"jack-{os.getuid()}:"
+    dead = []
+    for slot in range(_MAX_SERVERS):
+        at = _ENTRIES_AT + slot * _ENTRY_BYTES
+        pid = int.from_bytes(registry[at : at + 4], "little")
+        entry = registry[at + 4 : at + _ENTRY_BYTES].split(b"\0")[0].decode(errors="replace")
+        if pid and not Path(f"/proc/{pid}").exists() and entry.startswith(prefix):
+            dead.append(entry.removeprefix(prefix).removesuffix(":"))
+    return sorted(dead, key=lambda name: not name.startswith(NAME_PREFIX))
 
 
 def _wait_ready(server: JackServer) -> bool:
