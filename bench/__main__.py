@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.figures import Figure
+from bench.realtime import RUN_S, XRUN_RUN_S, realtime_figures
 from bench.render_speed import render_figures
 from bench.results import RESULTS_DIR, format_table, write_results
 from bench.voices import voice_figures
@@ -23,23 +25,64 @@ def pin_to_one_core() -> int | None:
     return cpu
 
 
-def run(*, repeats: int = 3, seconds: float = 2.0, voices: int = 256) -> list[Figure]:
-    return [
+@contextmanager
+def on_cores(cores: set[int] | None) -> Iterator[None]:
+    """Run on `cores` for a while (None: leave the affinity alone)."""
+    if cores is None:
+        yield
+        return
+    pinned = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, pinned)
+
+
+def run(
+    *,
+    repeats: int = 3,
+    seconds: float = 2.0,
+    voices: int = 256,
+    realtime_s: float | None = None,
+    cores: set[int] | None = None,
+) -> list[Figure]:
+    """realtime_s: length of every real-time run (None: RUN_S, XRUN_RUN_S where xruns are
+    judged; 0: skip them). cores: where the real-time runs go."""
+    figures = [
         *render_figures(repeats=repeats),
         *voice_figures(voices=voices, seconds=seconds, repeats=repeats),
     ]
+    if realtime_s != 0:
+        # jackd, the recorder and PortAudio's audio thread inherit our affinity: on the one
+        # pinned core they would queue behind the busy Python thread, which no user's does.
+        with on_cores(cores):
+            figures += realtime_figures(
+                run_s=realtime_s or RUN_S, xrun_run_s=realtime_s or XRUN_RUN_S
+            )
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure; the best counts")
     parser.add_argument("--seconds", type=float, default=2.0, help="audio per voice run")
+    parser.add_argument(
+        "--realtime-seconds",
+        type=float,
+        default=None,
+        help=f"length of each real-time run (default {RUN_S:g} s, {XRUN_RUN_S:g} s where xruns "
+        "are judged; 0 skips them)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     args = parser.parse_args(argv)
 
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     cpu = pin_to_one_core()
     print(f"pinned to CPU {cpu}" if cpu is not None else "not pinned (no sched_setaffinity)")
-    figures = run(repeats=args.repeats, seconds=args.seconds)
+    figures = run(
+        repeats=args.repeats, seconds=args.seconds, realtime_s=args.realtime_seconds, cores=cores
+    )
     print(format_table(figures))
     missed = [figure.label for figure in figures if figure.met is False]
     print(f"{len(missed)} target(s) missed" if missed else "all targets met")

@@ -7,12 +7,23 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.figures import Figure
+from bench.realtime import (
+    RATE_HZ,
+    BlockResult,
+    LoadRun,
+    block_figures,
+    frames_between,
+    onset_latencies_s,
+    realtime_figures,
+)
 from bench.render_speed import render_figures, render_speed
 from bench.results import CSV_FIELDS, format_table, write_results
 from bench.voices import MAX_VOICES, SAMPLE, SYNTH, Interpolation, voice_cost, voice_figures
+from tests.jack_rig import jackd_available
 from tracker.model import Pattern, Song, Track
 
 
@@ -81,3 +92,53 @@ def test_results_are_written_as_json_and_csv(tmp_path: Path) -> None:
     table = format_table(figures)
     assert ">= 200 x real time" in table
     assert "~2 ns (hardware)" in table
+
+
+def test_onsets_are_found_after_each_command_across_the_frame_time_wrap() -> None:
+    audio = np.zeros((4000, 2), dtype=np.float32)
+    audio[1024:1100] = 0.3  # a note in the cycle after its command
+    audio[3072:3100, 1] = -0.3  # the right channel alone counts too
+    first_frame_time = 2**32 - 1000  # JACK frame times are uint32: recorded frame 1000 is 0
+
+    latencies = onset_latencies_s(audio, first_frame_time, [0, 2050], 256)
+
+    assert latencies == pytest.approx([24 / RATE_HZ, 22 / RATE_HZ])
+    assert frames_between(5, 2**32 - 5) == 10
+
+
+def test_a_command_just_after_a_cycle_began_may_sound_in_that_cycle() -> None:
+    audio = np.zeros((2048, 2), dtype=np.float32)
+    audio[1024:] = 0.3
+    assert onset_latencies_s(audio, 0, [1030], 256) == [pytest.approx(-6 / RATE_HZ)]
+
+
+def test_a_note_never_recorded_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="never recorded"):
+        onset_latencies_s(np.zeros((512, 2), dtype=np.float32), 0, [100], 128)
+
+
+def test_block_figures_judge_xruns_and_latency_against_the_block() -> None:
+    loads = np.array([0.01, 0.02, 0.5], dtype=np.float32)
+    run = LoadRun(loads, seconds=30.0, client_xruns=1, driver_xruns=3, underflows=4)
+    figures = {f.key: f for f in block_figures(BlockResult(128, run, run, (0.001, 0.003)))}
+
+    assert figures["callback_load_max_busy_128_frames"].value == pytest.approx(50.0)
+    assert figures["client_xruns_per_min_128_frames"].value == pytest.approx(2.0)
+    assert figures["client_xruns_per_min_128_frames"].met is False
+    assert figures["driver_xruns_per_min_128_frames"].target is None
+    assert figures["note_latency_max_ms_128_frames"].target == pytest.approx(128 / 48 + 1)
+    assert figures["note_latency_median_ms_128_frames"].value == pytest.approx(2.0)
+
+
+def test_realtime_figures_run_on_a_jack_server() -> None:
+    if not jackd_available():
+        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
+    figures = realtime_figures(block_sizes_frames=(256,), run_s=0.3, xrun_run_s=0.3, notes=2)
+
+    keys = [figure.key for figure in figures]
+    assert "callback_load_p99_busy_256_frames" in keys
+    assert "client_xruns_per_min_256_frames" in keys
+    assert "note_latency_max_ms_256_frames" in keys
+    loads = [figure for figure in figures if figure.key.startswith("callback_load_")]
+    assert len(loads) == 6
+    assert all(figure.value > 0 for figure in loads)
