@@ -1,7 +1,9 @@
 """The song model: pure data (pydantic and the standard library), no I/O, no audio, no UI."""
 
 from tracker.model.cell_text import format_cell, format_row, parse_cell, parse_row
+from tracker.model.edit import Block, Clip, EditError
 from tracker.model.errors import describe_error, format_location, summarize
+from tracker.model.history import History, Step
 from tracker.model.instrument import (
     Envelope,
     Filter,
@@ -48,10 +50,14 @@ __all__ = [
     "NOTE_OFF",
     "SCHEMA_VERSION",
     "VOLUME_MAX",
+    "Block",
     "Cell",
+    "Clip",
+    "EditError",
     "Effect",
     "Envelope",
     "Filter",
+    "History",
     "Instrument",
     "Lfo",
     "Oscillator",
@@ -59,6 +65,7 @@ __all__ = [
     "SampleInstrument",
     "SampleRef",
     "Song",
+    "Step",
     "SynthInstrument",
     "Track",
     "describe_error",
