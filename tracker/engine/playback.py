@@ -43,6 +43,7 @@ class NullStream:
 
     def __init__(self, kernel: Kernel, block_frames: int = NULL_BLOCK_FRAMES) -> None:
         engine = ffi.cast("tk_engine *", kernel.address)
+        self._kernel = kernel  # the C thread renders into its memory: keep it alive
         self._stream = lib.tk_null_stream_start(engine, block_frames)
         if self._stream == ffi.NULL:
             raise AudioError(f"cannot start the null output with {block_frames}-frame blocks")
@@ -63,6 +64,11 @@ class NullStream:
             self._stream = None
 
     def abandon(self) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Dropped without close(): stop the thread before the kernel's memory can go
+        # (finalizers in a garbage cycle run before any of it is freed, PEP 442).
         self.close()
 
 
@@ -95,6 +101,11 @@ class Playback:
     @property
     def is_open(self) -> bool:
         return self._output is not None
+
+    def __del__(self) -> None:
+        # A Playback dropped while open must not leave an audio thread on a freed kernel.
+        if getattr(self, "_output", None) is not None:
+            self.close()
 
     @property
     def description(self) -> str:
