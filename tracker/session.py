@@ -1,0 +1,301 @@
+"""One open project as the UI works on it: the song with its undo history, the kernel that
+plays it and the audio output, kept in step.
+
+Every edit goes through ``edit()``: the history records it, and the kernel gets the new
+song: one cell by the command queue when only cells changed, otherwise a freshly compiled
+song swapped in (built here, never in the audio thread). The kernel's events are drained by
+``poll()``, a few dozen times a second, and only what is already heard is reported, so the
+playhead and meters never run ahead of the sound.
+
+Control side only: one thread (the UI's) calls every method.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from tracker.engine import (
+    FaultDetected,
+    Kernel,
+    LevelsMeasured,
+    RowReached,
+    SongEnded,
+    Stopped,
+    compile_song,
+)
+from tracker.engine.kernel import MASTER, NOTE_ALL
+from tracker.engine.playback import NULL_DEVICE, DeviceLost, Playback
+from tracker.engine.portaudio import JACK, AudioError, find_output, rescan
+from tracker.io.project import Project, ProjectError, save_project
+from tracker.model import Cell, Song
+from tracker.model.history import History, Step
+
+PlayState = Literal["stopped", "song", "pattern"]
+
+MAX_CELL_COMMANDS = 64
+"""Edits that change more cells than this swap in a compiled song instead."""
+DEFAULT_RATE_HZ = 48000
+AUTOSAVE_SUFFIX = ".autosave.json"
+
+
+@dataclass(slots=True)
+class Heard:
+    """What the listener hears now, as poll() last found it."""
+
+    state: PlayState = "stopped"
+    order: int = 0
+    pattern: int = 0
+    row: int = 0
+    peaks: dict[int, tuple[float, float]] = field(default_factory=dict)
+    """Peak (left, right) per track heard since the last poll; -1 is the master bus."""
+
+
+def autosave_path(project_path: Path | None) -> Path:
+    """Where an unsaved copy goes: beside the project, or in the user's state folder."""
+    if project_path is not None:
+        return project_path.with_name(project_path.stem + AUTOSAVE_SUFFIX)
+    from platformdirs import user_state_path
+
+    return user_state_path("tracker") / f"untitled{AUTOSAVE_SUFFIX}"
+
+
+class Session:
+    def __init__(self, project: Project, sample_rate_hz: int = DEFAULT_RATE_HZ) -> None:
+        self.project = project
+        self.history = History(project.song)
+        self.kernel = Kernel(sample_rate_hz)
+        self.kernel.load(compile_song(project.song, self._sample_frames()))
+        self.playback = Playback(self.kernel)
+        self.audio_notice = ""
+        """One line about the output: what it is, or why there is none."""
+        self.heard = Heard()
+        self._pending: deque[RowReached] = deque()
+        self._pending_levels: deque[LevelsMeasured] = deque()
+        self._stop_at_s: float | None = None
+        self._state: PlayState = "stopped"
+        self.loop_pattern = False
+
+    # ---- the song ---------------------------------------------------------------------
+
+    @property
+    def song(self) -> Song:
+        return self.history.song
+
+    @property
+    def dirty(self) -> bool:
+        return not self.history.saved
+
+    def edit(self, song: Song, label: str, where: object = None) -> None:
+        """Make ``song`` current (undoable as ``label``) and let the kernel hear it."""
+        before = self.history.song
+        self.history.apply(song, label, where)
+        self._sync(before, song)
+
+    def undo(self) -> Step | None:
+        before = self.history.song
+        step = self.history.undo()
+        if step is not None:
+            self._sync(before, self.history.song)
+        return step
+
+    def redo(self) -> Step | None:
+        before = self.history.song
+        step = self.history.redo()
+        if step is not None:
+            self._sync(before, self.history.song)
+        return step
+
+    def replace(self, project: Project) -> None:
+        """Open another project: history cleared, the kernel gets the new song."""
+        self.stop()
+        before = self.history.song
+        self.project = project
+        self.history.reset(project.song)
+        self._sync(before, project.song, force_swap=True)
+
+    def _sync(self, before: Song, after: Song, force_swap: bool = False) -> None:
+        cells = None if force_swap else _changed_cells(before, after)
+        if cells is not None and len(cells) <= MAX_CELL_COMMANDS:
+            for pattern, row, track, cell in cells:
+                self.kernel.set_cell(pattern, row, track, cell)
+            return
+        self.kernel.swap(compile_song(after, self._sample_frames()))
+
+    def _sample_frames(self) -> dict[str, npt.NDArray[np.float32]]:
+        return {sha: audio.frames for sha, audio in self.project.samples.items()}
+
+    # ---- files ------------------------------------------------------------------------
+
+    def save(self, path: Path | None = None) -> Path:
+        """Save atomically to ``path`` (or the project's own); raises ProjectError."""
+        target = path or self.project.path
+        if target is None:
+            raise ProjectError("this song has no file yet: use Save as")
+        self.project.song = self.song
+        save_project(self.project, target)
+        self.project.path = target
+        self.history.mark_saved()
+        return target
+
+    def autosave(self) -> Path:
+        """Write the song to its autosave file (not the project); the project stays as it was."""
+        target = autosave_path(self.project.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copy = Project(song=self.song, samples=self.project.samples, path=None)
+        save_project(copy, target)
+        return target
+
+    # ---- audio output -----------------------------------------------------------------
+
+    def open_audio(self, device: str | None = None) -> str:
+        """Open ``device`` (None: JACK if running, else the default; on failure the silent
+        null output, so the UI still keeps time). Returns the one-line notice."""
+        if device != NULL_DEVICE:
+            try:
+                self.audio_notice = self._open_device(device)
+                return self.audio_notice
+            except AudioError as error:
+                reason = str(error)
+            self.playback.open(NULL_DEVICE)
+            self.audio_notice = f"no audio ({reason}): silent, on the clock"
+            return self.audio_notice
+        self.audio_notice = self.playback.open(NULL_DEVICE)
+        return self.audio_notice
+
+    def _open_device(self, device: str | None) -> str:
+        rescan()
+        chosen = find_output(device)
+        if chosen.host_api == JACK and round(chosen.default_rate_hz) != self.kernel.sample_rate_hz:
+            raise AudioError(
+                f"the JACK server runs at {chosen.default_rate_hz:.0f} Hz, "
+                f"tracker at {self.kernel.sample_rate_hz} Hz"
+            )
+        return self.playback.open(str(chosen.index))
+
+    def close(self) -> None:
+        self.kernel.stop()
+        self.playback.close()
+
+    # ---- transport --------------------------------------------------------------------
+
+    @property
+    def state(self) -> PlayState:
+        return self._state
+
+    def play_song(self, order: int = 0, row: int = 0) -> None:
+        self.kernel.set_stop_at_end(False)
+        self.kernel.set_loop_pattern(False)
+        self.kernel.play_song(order, row)
+        self._started("song")
+
+    def play_pattern(self, pattern: int, row: int = 0) -> None:
+        self.kernel.set_loop_pattern(True)
+        self.kernel.play_pattern(pattern, row)
+        self._started("pattern")
+
+    def set_loop_pattern(self, loop: bool) -> None:
+        """In song mode: keep repeating the pattern being played."""
+        self.loop_pattern = loop
+        if self._state == "song":
+            self.kernel.set_loop_pattern(loop)
+
+    def stop(self) -> None:
+        self.kernel.stop()
+        self._state = "stopped"
+        self._pending.clear()
+
+    def _started(self, state: PlayState) -> None:
+        self._state = state
+        self._stop_at_s = None
+        if state == "song" and self.loop_pattern:
+            self.kernel.set_loop_pattern(True)
+
+    def set_tempo(self, bpm: int) -> None:
+        self.kernel.set_tempo(bpm)
+
+    def set_speed(self, ticks_per_row: int) -> None:
+        self.kernel.set_speed(ticks_per_row)
+
+    def note_on(self, track: int, note: int, instrument: int, velocity: float = 1.0) -> None:
+        """A live (jammed) note, heard at the next block whether the song plays or not."""
+        self.kernel.note_on(track, note, instrument, velocity)
+
+    def note_off(self, track: int, note: int | None = None) -> None:
+        self.kernel.note_off(track, NOTE_ALL if note is None else note)
+
+    # ---- what is heard ----------------------------------------------------------------
+
+    def poll(self) -> str | None:
+        """Drain the kernel's events into ``heard``; returns a one-line notice when the
+        audio output was lost (playback stopped, the song untouched) or the kernel faulted."""
+        notice = None
+        try:
+            self.playback.check()
+        except DeviceLost as lost:
+            self._state = "stopped"
+            self.open_audio(NULL_DEVICE)
+            notice = f"{lost}; now silent (reopen audio to play again)"
+        for event in self.kernel.events():
+            if isinstance(event, RowReached):
+                self._pending.append(event)
+            elif isinstance(event, LevelsMeasured):
+                self._pending_levels.append(event)
+            elif isinstance(event, Stopped | SongEnded):
+                self._stop_at_s = event.time_s
+            elif isinstance(event, FaultDetected):
+                notice = "the audio kernel produced invalid samples: silenced and reset"
+        now_s = self.playback.now_s() if self.playback.is_open else time.monotonic()
+        while self._pending and self._pending[0].time_s <= now_s:
+            reached = self._pending.popleft()
+            self.heard.order, self.heard.pattern, self.heard.row = (
+                reached.order,
+                reached.pattern,
+                reached.row,
+            )
+        peaks: dict[int, tuple[float, float]] = {}
+        while self._pending_levels and self._pending_levels[0].time_s <= now_s:
+            level = self._pending_levels.popleft()
+            track = -1 if level.track == MASTER else level.track
+            left, right = peaks.get(track, (0.0, 0.0))
+            peaks[track] = (max(left, level.peak_left), max(right, level.peak_right))
+        self.heard.peaks = peaks
+        if self._stop_at_s is not None and now_s >= self._stop_at_s:
+            self._state = "stopped"
+            self._stop_at_s = None
+        self.heard.state = self._state
+        return notice
+
+
+def _changed_cells(before: Song, after: Song) -> list[tuple[int, int, int, Cell]] | None:
+    """The cells that differ when only cells differ (same shape, everything else equal);
+    None when anything else changed and the song must be swapped in whole."""
+    if before is after:
+        return []
+    if len(before.patterns) != len(after.patterns):
+        return None
+    for name in Song.model_fields:
+        old, new = getattr(before, name), getattr(after, name)
+        if name != "patterns" and old is not new and old != new:
+            return None
+    changed: list[tuple[int, int, int, Cell]] = []
+    for p, (old, new) in enumerate(zip(before.patterns, after.patterns, strict=True)):
+        if old is new:
+            continue
+        if len(old.rows) != len(new.rows) or old.name != new.name:
+            return None
+        for r, (old_row, new_row) in enumerate(zip(old.rows, new.rows, strict=True)):
+            if old_row is new_row:
+                continue
+            for t, (old_cell, new_cell) in enumerate(zip(old_row, new_row, strict=True)):
+                if old_cell != new_cell:
+                    changed.append((p, r, t, new_cell))
+                    if len(changed) > MAX_CELL_COMMANDS:
+                        return None
+    return changed
