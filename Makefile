@@ -8,12 +8,11 @@ KERNEL_SOURCES := $(wildcard dsp_c/*.c dsp_c/*.h) build.py
 KERNEL_STAMP := $(VENV)/.kernel-stamp
 SONG ?=
 
-.PHONY: run test lint typecheck layers pytest bench render system-deps test-system-deps kernel clean
+.PHONY: run test lint typecheck layers pytest bench keys-doc render system-deps test-system-deps kernel clean
 
-# Until the TUI exists: write demo.wav, then play the song through JACK or the sound card.
+# The terminal UI on the demo song (or SONG=path.json); without a sound card it runs silent.
 run: $(KERNEL_STAMP)
-	$(VENV)/bin/tracker render $(SONG) -o demo.wav
-	$(VENV)/bin/tracker play $(SONG) || echo "No audio output here: listen to demo.wav instead."
+	$(VENV)/bin/tracker $(SONG)
 
 test: $(KERNEL_STAMP) | test-system-deps
 	$(MAKE) --no-print-directory lint typecheck layers pytest
@@ -35,6 +34,10 @@ pytest: $(KERNEL_STAMP)
 
 bench: $(KERNEL_STAMP) | test-system-deps
 	$(PY) -m bench
+
+# docs/keys.md is made from the key table (tracker/ui/keymap.py); a test checks it is current.
+keys-doc: $(STAMP)
+	$(PY) -c 'from tracker.ui.keymap import keys_markdown; print(keys_markdown())' > docs/keys.md
 
 render: $(KERNEL_STAMP)
 	$(VENV)/bin/tracker render $(SONG) -o demo.wav

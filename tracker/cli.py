@@ -236,15 +236,54 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tracker",
+        description="Open the terminal UI (other commands: render, play, devices, new; "
+        "see 'tracker --help').",
+    )
+    parser.add_argument(
+        "song",
+        nargs="?",
+        type=Path,
+        help="project to open, or a new one to create there (default: the demo song)",
+    )
+    parser.add_argument("--device", help="audio output (see 'tracker devices'); 'null': silent")
+    return parser
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from tracker.demo import demo_song
+    from tracker.ui.app import run
+
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise UserError("the UI needs a terminal (try 'tracker play' or 'tracker render')")
+    notice = ""
+    if args.song is None:
+        project = Project(song=demo_song(), samples={}, path=None)
+        notice = "the demo song: Ctrl+E saves it as a file of your own  ·  F1 help"
+    elif args.song.exists():
+        project = _load(args.song)
+    else:
+        project = Project(song=Song.new(tracks=4), samples={}, path=args.song)
+        notice = f"new song: Ctrl+S saves it to {args.song}  ·  F1 help"
+    run(project, audio_device=args.device, notice=notice)
+    return 0
+
+
+_COMMANDS = ("render", "play", "devices", "new")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    opens_ui = not arguments or (
+        arguments[0] not in _COMMANDS and arguments[0] not in ("-h", "--help", "--version")
+    )
+    parser = _ui_parser() if opens_ui else _parser()
+    args = parser.parse_args(arguments)
     handlers = {"render": _render, "play": _play, "devices": _devices, "new": _new}
     try:
-        return handlers[args.command](args)
+        return _ui(args) if opens_ui else handlers[args.command](args)
     except UserError as error:
         print(f"tracker: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -1,0 +1,169 @@
+"""The App as a whole: views, names shown literally, no audio device, files, quitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.ui.app_support import hostile_song, make_app, small_song
+from tracker.io.project import load_project
+from tracker.model import Cell
+from tracker.ui.screens.confirm import Confirm
+from tracker.ui.screens.help import HelpScreen
+from tracker.ui.widgets.pattern_grid import PatternGrid
+
+SMALL = (80, 24)
+
+
+def screen_text(app: object) -> str:
+    """Every character on the screen, as the terminal would show it."""
+    from textual.app import App
+
+    assert isinstance(app, App)
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_hostile_names_are_shown_literally_and_without_control_characters() -> None:
+    app = make_app(hostile_song())
+    async with app.run_test(size=(200, 50)) as pilot:
+        for view in ("f2", "f3", "f4"):
+            await pilot.press(view)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "\x1b" not in text and "\x07" not in text
+        await pilot.press("f2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Intro [/bold]" in text
+        assert "[@click=app.quit]x" in text
+        assert "evil\N{REPLACEMENT CHARACTER}[2J\N{REPLACEMENT CHARACTER}name" in text
+        await pilot.press("f3")
+        await pilot.pause()
+        assert "[@click=app.quit]inst" in screen_text(app)
+        assert app.is_running  # the click markup did not quit
+
+
+async def test_with_no_audio_device_it_runs_silent_and_says_so() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        assert app.session.audio_notice.startswith("null (silent")
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        assert app.session.heard.state == "song"
+        assert app.session.heard.row > 0 or app.session.heard.order > 0  # time goes on
+
+
+async def test_follow_mode_keeps_the_playing_row_in_view() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await pilot.pause(0.5)
+        grid = app.query_one(PatternGrid)
+        heard = app.session.heard.row
+        assert grid.playing_row is not None and abs(grid.playing_row - heard) <= 1
+        await pilot.press("f8")
+        await pilot.pause(0.1)
+        assert app.session.state == "stopped"
+
+
+async def test_views_switch_with_f2_f3_f4() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f3")
+        assert app.views.current == "instruments"
+        await pilot.press("f4")
+        assert app.views.current == "mixer"
+        await pilot.press("f2")
+        assert app.views.current == "pattern"
+        assert isinstance(app.focused, PatternGrid)
+
+
+async def test_help_lists_every_binding() -> None:
+    from tracker.ui.keymap import COMMANDS
+
+    app = make_app()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for command in COMMANDS[:20]:  # the rest are further down the scroll
+            assert command.description in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_ctrl_s_saves_to_the_new_songs_path(tmp_path: Path) -> None:
+    path = tmp_path / "new.json"
+    app = make_app(path=path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("space", "z")
+        assert app.session.dirty
+        await pilot.press("ctrl+s")
+        assert not app.session.dirty
+    saved = load_project(path).song
+    assert saved.patterns[0].rows[0][0] == Cell(note=48, instrument=1)
+
+
+async def test_quitting_with_unsaved_changes_asks_first(tmp_path: Path) -> None:
+    app = make_app(path=tmp_path / "song.json")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("space", "z", "ctrl+q")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("c")  # cancel: still here, still unsaved
+        assert app.is_running and app.session.dirty
+        await pilot.press("ctrl+q", "s")  # save, then quit
+        await pilot.pause()
+        assert not app.is_running
+    assert (tmp_path / "song.json").exists()
+
+
+async def test_quitting_with_nothing_changed_does_not_ask() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_a_failed_save_keeps_the_edits_and_says_why(tmp_path: Path) -> None:
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    app = make_app(path=folder / "missing-dir" / "song.json")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("space", "z", "ctrl+s")
+        assert app.session.dirty
+        assert "not saved" in str(app.status_line.render())
+        assert app.session.song.patterns[0].rows[0][0].note == 48
+
+
+async def test_autosave_on_hangup_writes_beside_the_project(tmp_path: Path) -> None:
+    path = tmp_path / "song.json"
+    app = make_app(small_song(), path=path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("space", "z")
+        app._save_and_exit()  # what SIGHUP and SIGTERM run (signals reach only the main thread)
+        await pilot.pause()
+    autosaved = load_project(tmp_path / "song.autosave.json").song
+    assert autosaved.patterns[0].rows[0][0].note == 48
+    assert not path.exists()  # the project itself is only written by a save
+
+
+async def test_the_palette_finds_and_runs_tracker_commands() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for char in "play song":
+            await pilot.press("space" if char == " " else char)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.session.state == "song"
+
+
+async def test_high_contrast_theme_toggles() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("ctrl+t")
+        assert app.theme == "tracker-high-contrast"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-dark"

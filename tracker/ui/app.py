@@ -1,0 +1,701 @@
+"""The tracker's terminal UI: the App, its views and the actions its keys run.
+
+Keys map to actions through tracker.ui.keymap's table; pattern edits go through the
+Editor (tracker.ui.editor) into the Session (tracker.session), which keeps the undo
+history and the kernel in step. A timer polls the Session ~30 times a second for what
+is heard (playhead, meters) and redraws only what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from pathlib import Path
+from typing import Any, ClassVar, Final
+
+from textual import events, on
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.theme import Theme
+from textual.widgets import ContentSwitcher, Static
+
+from tracker.io.errors import SampleError
+from tracker.io.project import Project, ProjectError, load_project
+from tracker.io.samples import import_sample
+from tracker.model import NOTE_CUT, NOTE_OFF, SampleInstrument, SynthInstrument
+from tracker.model import edit as ed
+from tracker.model.edit import NOTE, EditError
+from tracker.session import Session
+from tracker.ui import keymap
+from tracker.ui.commands import TrackerCommands
+from tracker.ui.editor import Editor
+from tracker.ui.screens.confirm import Confirm
+from tracker.ui.screens.help import HelpScreen
+from tracker.ui.screens.number_prompt import NumberPrompt
+from tracker.ui.screens.path_prompt import PathPrompt
+from tracker.ui.screens.rename import RenameScreen
+from tracker.ui.screens.sample_browser import SampleBrowser
+from tracker.ui.text import literal
+from tracker.ui.widgets.instrument_editor import InstrumentEditor
+from tracker.ui.widgets.instrument_list import InstrumentList
+from tracker.ui.widgets.mixer import Mixer
+from tracker.ui.widgets.order_list import OrderList
+from tracker.ui.widgets.pattern_grid import PatternGrid
+from tracker.ui.widgets.transport_bar import TransportBar, TransportState
+
+POLL_HZ: Final = 30.0
+JAM_HOLD_S: Final = 0.6
+"""A jammed note sounds this long after its key press (terminals send no key release)."""
+JAM_REPEAT_HOLD_S: Final = 0.15
+"""...and this long after each auto-repeat of a held key, so holding a key holds the note."""
+VIEWS: Final = ("pattern", "instruments", "mixer")
+HIGH_CONTRAST: Final = Theme(
+    name="tracker-high-contrast",
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#FFFF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#000000",
+    boost="#303030",
+    success="#00FF00",
+    warning="#FFFF00",
+    error="#FF0000",
+    dark=True,
+)
+"""Black, white and pure primaries: readable on any screen, and exact in 16 colours."""
+
+
+class TrackerApp(App[None]):
+    """tracker: write, hear and save a song from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tracker"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS: ClassVar[set[Any]] = {TrackerCommands}
+    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings()  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        audio_device: str | None = None,
+        keys: dict[str, str] | None = None,
+        notice: str = "",
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.editor = Editor(session)
+        self.audio_device = audio_device
+        self.key_overrides = keys or {}
+        self._notice = notice
+        self._jam: dict[str, tuple[int, int, float]] = {}
+        """Held jam keys: key -> (track, note, time the note ends)."""
+        self._last_peaks: dict[int, tuple[float, float]] = {}
+        self.high_contrast = False
+
+    # ---- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Kept as attributes: query_one() looks at the active screen, a dialog when one is up.
+        self.transport = TransportBar(id="transport")
+        self.views = ContentSwitcher(initial="pattern", id="views")
+        self.orders = OrderList(id="orders")
+        self.grid = PatternGrid(self.editor, id="grid")
+        self.instrument_list = InstrumentList(id="instrument-list")
+        self.instrument_editor = InstrumentEditor(id="instrument-editor")
+        self.mixer = Mixer(id="mixer")
+        self.status_line = Static(id="status")
+        yield self.transport
+        with self.views:
+            with Horizontal(id="pattern"):
+                yield self.orders
+                yield self.grid
+            with Horizontal(id="instruments"):
+                yield self.instrument_list
+                yield self.instrument_editor
+            yield self.mixer
+        yield self.status_line
+
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        if self.key_overrides:
+            self.set_keymap(self.key_overrides)
+        notice = self.session.open_audio(self.audio_device)
+        self.set_status(f"{self._notice or 'F1 help'}  ·  audio: {notice}")
+        self.grid.focus()
+        self._refresh_all()
+        self.set_interval(1.0 / POLL_HZ, self._poll)
+        self._install_signal_handlers()
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    def _install_signal_handlers(self) -> None:
+        # An SSH connection that drops sends SIGHUP: keep the work in the autosave file.
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGHUP, signal.SIGTERM):
+            # Not in the main thread (tests) or no signals here: nothing to install.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self._save_and_exit)
+
+    def _save_and_exit(self) -> None:
+        if self.session.dirty:
+            # Nowhere to write: nothing more can be done on the way out.
+            with contextlib.suppress(ProjectError, OSError):
+                self.session.autosave()
+        self.session.close()
+        self.exit()
+
+    # ---- drawing state ----------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        self.status_line.update(literal(text))
+
+    def _refresh_all(self) -> None:
+        """After an edit, undo or a new song: every panel that shows the song."""
+        editor = self.editor
+        song = self.session.song
+        editor.clamp()
+        self.orders.set_order(
+            song.order, len(song.patterns), editor.order_position, self._playing_order()
+        )
+        self.instrument_list.set_instruments(song.instruments, editor.instrument)
+        self._show_instrument()
+        self.mixer.set_tracks(song.tracks, song.master_volume)
+        self._draw()
+
+    def _show_instrument(self) -> None:
+        number = self.editor.instrument
+        song = self.session.song
+        instrument = song.instruments[number - 1] if number else None
+        frames = None
+        if isinstance(instrument, SampleInstrument):
+            audio = self.session.project.samples.get(instrument.sample.sha256)
+            frames = audio.frames if audio is not None else None
+        self.instrument_editor.set_instrument(number, instrument, frames)
+
+    def _playing_order(self) -> int | None:
+        heard = self.session.heard
+        return heard.order if heard.state == "song" else None
+
+    def _playing_row(self) -> int | None:
+        heard = self.session.heard
+        if heard.state == "stopped" or heard.pattern != self.editor.cursor.pattern:
+            return None
+        return heard.row
+
+    def _draw(self) -> None:
+        editor = self.editor
+        heard = self.session.heard
+        song = self.session.song
+        peaks = {track: max(pair) for track, pair in self._last_peaks.items()}
+        self.grid.update_view(self._playing_row(), peaks)
+        cursor = editor.cursor
+        status = self.session.playback.status()
+        state = TransportState(
+            playing=heard.state,
+            order=heard.order if heard.state != "stopped" else editor.order_position,
+            order_length=len(song.order),
+            pattern=heard.pattern if heard.state != "stopped" else cursor.pattern,
+            row=heard.row if heard.state != "stopped" else cursor.row,
+            tempo_bpm=song.tempo_bpm,
+            speed_ticks=song.speed_ticks,
+            octave=editor.octave,
+            edit_step=editor.edit_step,
+            edit_mode=editor.edit_mode,
+            follow=editor.follow,
+            loop_pattern=self.session.loop_pattern,
+            load=status.load_last,
+            xruns=status.underflows,
+            dirty=self.session.dirty,
+            audio=self.session.audio_notice,
+            hex_rows=self.grid.hex_rows,
+        )
+        self.transport.update_state(state)
+        if editor.message:
+            self.set_status(editor.message)
+            editor.message = ""
+
+    def _poll(self) -> None:
+        notice = self.session.poll()
+        if notice:
+            self.set_status(notice)
+        self._release_jam_notes()
+        peaks = self.session.heard.peaks
+        if peaks or self._last_peaks:
+            self._last_peaks = peaks
+            self.mixer.set_levels(peaks)
+        editor = self.editor
+        heard = self.session.heard
+        following = heard.state == "song" and editor.follow and not editor.edit_mode
+        # Follow mode: show the pattern being heard (the order list's cursor too).
+        if following and (
+            heard.order != editor.order_position or heard.pattern != editor.cursor.pattern
+        ):
+            editor.order_position = heard.order
+            editor.show_pattern(heard.pattern)
+            self.orders.set_order(
+                self.session.song.order,
+                len(self.session.song.patterns),
+                editor.order_position,
+                heard.order,
+            )
+        self._draw()
+
+    # ---- keys the table cannot hold: notes and digits -----------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        if not isinstance(self.focused, PatternGrid):
+            return
+        editor = self.editor
+        key = event.key
+        if editor.cursor.column == NOTE:
+            note = editor.note_key(key)
+            if note is None:
+                return
+            event.stop()
+            event.prevent_default()
+            if editor.edit_mode:
+                editor.enter_note(note)
+                if note not in (NOTE_OFF, NOTE_CUT):
+                    self._jam_note(key, note)
+                self._after_edit()
+            else:
+                self._jam_note(key, note)
+            return
+        if editor.edit_mode and editor.enter_hex(key):
+            event.stop()
+            event.prevent_default()
+            self._after_edit()
+
+    def _jam_note(self, key: str, note: int) -> None:
+        """Play a note on the cursor's track now; held while the key repeats."""
+        track = self.editor.cursor.track
+        now = time.monotonic()
+        if note in (NOTE_OFF, NOTE_CUT):
+            self.session.note_off(track)
+            return
+        held = self._jam.get(key)
+        if held is not None and held[:2] == (track, note) and now < held[2]:
+            self._jam[key] = (track, note, now + JAM_REPEAT_HOLD_S)  # auto-repeat: keep holding
+            return
+        if self.editor.instrument:
+            self.session.note_on(track, note, self.editor.instrument)
+            self._jam[key] = (track, note, now + JAM_HOLD_S)
+
+    def _release_jam_notes(self) -> None:
+        now = time.monotonic()
+        for key, (track, note, until) in list(self._jam.items()):
+            if now >= until:
+                del self._jam[key]
+                self.session.note_off(track, note)
+
+    def _after_edit(self) -> None:
+        self._refresh_all()
+
+    # ---- file actions -----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_save(self) -> None:
+        if self.session.project.path is None:
+            self.action_save_as()
+            return
+        self._save(None)
+
+    def _save(self, path: Path | None) -> bool:
+        try:
+            saved = self.session.save(path)
+        except (ProjectError, OSError) as error:
+            self.set_status(f"not saved: {error}")
+            return False
+        self.set_status(f"saved {saved}")
+        self._draw()
+        return True
+
+    def action_save_as(self) -> None:
+        current = self.session.project.path
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._save(Path(path))
+
+        self.push_screen(PathPrompt("Save as", str(current or "song.json")), chosen)
+
+    def action_open(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._confirm_discard(lambda: self._open(Path(path)))
+
+        self.push_screen(PathPrompt("Open project", str(Path.cwd()) + "/"), chosen)
+
+    def _open(self, path: Path) -> None:
+        try:
+            project = load_project(path)
+        except ProjectError as error:
+            self.set_status(str(error))
+            return
+        self.session.replace(project)
+        self.editor = Editor(self.session)
+        self.grid.editor = self.editor
+        self.set_status(f"opened {path}")
+        self._refresh_all()
+
+    def _confirm_discard(self, then: Any) -> None:
+        """Run ``then`` now, or after asking when there are unsaved changes."""
+        if not self.session.dirty:
+            then()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "s":
+                if self.session.project.path is None:
+                    self.action_save_as()
+                    return
+                if not self._save(None):
+                    return
+                then()
+            elif choice == "d":
+                then()
+
+        self.push_screen(
+            Confirm(
+                "The song has unsaved changes.",
+                [("s", "Save"), ("d", "Discard"), ("c", "Cancel")],
+            ),
+            answered,
+        )
+
+    def action_quit_app(self) -> None:
+        def leave() -> None:
+            self.session.close()
+            self.exit()
+
+        self._confirm_discard(leave)
+
+    # ---- transport --------------------------------------------------------------------
+
+    def action_play_song(self) -> None:
+        self.session.play_song(self.editor.order_position, 0)
+
+    def action_play_pattern(self) -> None:
+        self.session.play_pattern(self.editor.cursor.pattern, 0)
+
+    def action_play_from_cursor(self) -> None:
+        cursor = self.editor.cursor
+        song = self.session.song
+        if song.order[self.editor.order_position] == cursor.pattern:
+            self.session.play_song(self.editor.order_position, cursor.row)
+        else:
+            self.session.play_pattern(cursor.pattern, cursor.row)
+
+    def action_stop(self) -> None:
+        if self.editor.anchor is not None:
+            self.editor.clear_selection()
+        else:
+            self.session.stop()
+        self._draw()
+
+    def action_toggle_loop(self) -> None:
+        self.session.set_loop_pattern(not self.session.loop_pattern)
+        self._draw()
+
+    def action_toggle_follow(self) -> None:
+        self.editor.follow = not self.editor.follow
+        self._draw()
+
+    def action_tempo(self, delta: int) -> None:
+        song = self.session.song
+        tempo = max(32, min(255, song.tempo_bpm + delta))
+        self._song_edit(ed.update_song(song, tempo_bpm=tempo), "Tempo")
+        self.session.set_tempo(tempo)
+
+    # ---- views ------------------------------------------------------------------------
+
+    def action_view(self, name: str) -> None:
+        if name not in VIEWS:
+            return
+        self.views.current = name
+        focus = {"pattern": self.grid, "instruments": self.instrument_editor, "mixer": self.mixer}
+        focus[name].focus()
+
+    def action_focus_orders(self) -> None:
+        self.action_view("pattern")
+        self.orders.focus()
+
+    # ---- cursor and editing actions (the pattern grid's) ------------------------------
+
+    def _grid_action(self, method: str, *args: Any) -> None:
+        if not isinstance(self.focused, PatternGrid):
+            return
+        try:
+            getattr(self.editor, method)(*args)
+        except EditError as error:
+            self.set_status(str(error))
+        self._refresh_all()
+
+    def action_move(self, rows: int, select: bool = False) -> None:
+        self._grid_action("move_rows", rows, abs(rows) == 1, select)
+
+    def action_go_row(self, row: int) -> None:
+        rows = len(self.session.song.patterns[self.editor.cursor.pattern].rows)
+        self._grid_action("go_row", rows - 1 if row < 0 else row)
+
+    def action_column(self, delta: int, select: bool = False) -> None:
+        self._grid_action("move_column", delta, select)
+
+    def action_track(self, delta: int) -> None:
+        """Tab: the next track in the pattern grid; elsewhere, the next widget as usual."""
+        if isinstance(self.focused, PatternGrid):
+            self._grid_action("move_track", delta)
+        elif delta > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_order_step(self, delta: int) -> None:
+        self.editor.show_order(self.editor.order_position + delta)
+        self._refresh_all()
+
+    def action_toggle_edit(self) -> None:
+        self.editor.edit_mode = not self.editor.edit_mode
+        self._draw()
+
+    def action_clear_field(self) -> None:
+        self._grid_action("clear_field")
+
+    def action_clear_cell(self) -> None:
+        self._grid_action("clear_cell")
+
+    def action_insert_row(self, all_tracks: bool) -> None:
+        self._grid_action("insert_row", all_tracks)
+
+    def action_delete_row(self, all_tracks: bool) -> None:
+        self._grid_action("delete_row", all_tracks)
+
+    def action_undo(self) -> None:
+        self.editor.undo()
+        self._refresh_all()
+
+    def action_redo(self) -> None:
+        self.editor.redo()
+        self._refresh_all()
+
+    def action_block_begin(self) -> None:
+        self._grid_action("block_begin")
+
+    def action_block_end(self) -> None:
+        self._grid_action("block_end")
+
+    def action_select_track(self) -> None:
+        self._grid_action("select_track")
+
+    def action_copy(self) -> None:
+        self._grid_action("copy")
+
+    def action_cut(self) -> None:
+        self._grid_action("cut")
+
+    def action_paste(self, mix: bool) -> None:
+        self._grid_action("paste", mix)
+
+    def action_clear_block(self) -> None:
+        self._grid_action("clear_block")
+
+    def action_transpose(self, semitones: int) -> None:
+        self._grid_action("transpose", semitones)
+
+    def action_set_instrument(self) -> None:
+        self._grid_action("set_instrument_on_block")
+
+    def action_interpolate(self) -> None:
+        self._grid_action("interpolate")
+
+    def action_expand(self) -> None:
+        self._grid_action("expand")
+
+    def action_shrink(self) -> None:
+        self._grid_action("shrink")
+
+    def action_octave(self, delta: int) -> None:
+        self.editor.change_octave(delta)
+        self._draw()
+
+    def action_step(self, delta: int) -> None:
+        self.editor.change_edit_step(delta)
+        self._draw()
+
+    def action_instrument(self, delta: int) -> None:
+        self.editor.change_instrument(delta)
+        self._refresh_all()
+
+    def action_toggle_hex(self) -> None:
+        grid = self.grid
+        grid.hex_rows = not grid.hex_rows
+        self._draw()
+
+    def action_toggle_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.theme = HIGH_CONTRAST.name if self.high_contrast else "textual-dark"
+
+    # ---- the panels' messages ---------------------------------------------------------
+
+    def _song_edit(self, song: Any, label: str) -> None:
+        self.session.edit(song, label, where=self.editor.cursor)
+        self._refresh_all()
+
+    @on(PatternGrid.CursorMoved)
+    def _grid_clicked(self) -> None:
+        self._refresh_all()
+
+    @on(OrderList.CursorMoved)
+    def _order_cursor(self, message: OrderList.CursorMoved) -> None:
+        self.editor.show_order(message.position)
+        self._refresh_all()
+
+    @on(OrderList.Jump)
+    def _order_jump(self, message: OrderList.Jump) -> None:
+        self.editor.show_order(message.position)
+        if self.session.state != "stopped":
+            self.session.play_song(message.position, 0)
+        self._refresh_all()
+
+    @on(OrderList.Requested)
+    def _order_request(self, message: OrderList.Requested) -> None:
+        song = self.session.song
+        position = message.position
+        pattern = song.order[position]
+        try:
+            match message.action:
+                case "insert":
+                    self._song_edit(ed.insert_order(song, position, pattern), "Insert order")
+                case "delete":
+                    self._song_edit(ed.delete_order(song, position), "Delete order")
+                case "duplicate":
+                    self._song_edit(ed.duplicate_order(song, position), "Duplicate order")
+                    self.editor.order_position = position + 1
+                case "move_up" | "move_down":
+                    delta = -1 if message.action == "move_up" else 1
+                    self._song_edit(ed.move_order(song, position, delta), "Move order")
+                    self.editor.order_position = max(0, min(len(song.order) - 1, position + delta))
+                case "next_pattern" | "previous_pattern":
+                    delta = 1 if message.action == "next_pattern" else -1
+                    target = max(0, min(len(song.patterns) - 1, pattern + delta))
+                    self._song_edit(ed.set_order(song, position, target), "Set order")
+                # A new or cloned pattern goes into a new order entry after the cursor's,
+                # as OpenMPT does, so the song's existing order is kept.
+                case "new_pattern":
+                    rows = len(song.patterns[pattern].rows)
+                    new_song, index = ed.new_pattern(song, rows)
+                    new_song = ed.insert_order(new_song, position + 1, index)
+                    self._song_edit(new_song, "New pattern")
+                    self.editor.order_position = position + 1
+                case "clone_pattern":
+                    new_song, index = ed.clone_pattern(song, pattern)
+                    new_song = ed.insert_order(new_song, position + 1, index)
+                    self._song_edit(new_song, "Clone pattern")
+                    self.editor.order_position = position + 1
+                case "delete_unused":
+                    self._song_edit(ed.delete_unused_patterns(song), "Delete unused patterns")
+                case "pattern_length":
+                    self._ask_pattern_length(pattern)
+        except EditError as error:
+            self.set_status(str(error))
+        self.editor.show_order(self.editor.order_position)
+        self._refresh_all()
+
+    def _ask_pattern_length(self, pattern: int) -> None:
+        rows = len(self.session.song.patterns[pattern].rows)
+
+        def chosen(length: int | None) -> None:
+            if length is not None:
+                song = ed.set_pattern_length(self.session.song, pattern, length)
+                self._song_edit(song, "Pattern length")
+
+        self.push_screen(NumberPrompt("Pattern length (rows)", rows, 1, 256), chosen)
+
+    @on(Mixer.TrackChanged)
+    def _mixer_track(self, message: Mixer.TrackChanged) -> None:
+        try:
+            song = ed.update_track(self.session.song, message.track, **message.changes)
+        except EditError as error:
+            self.set_status(str(error))
+            return
+        self._song_edit(song, "Mixer")
+
+    @on(Mixer.MasterChanged)
+    def _mixer_master(self, message: Mixer.MasterChanged) -> None:
+        self._song_edit(ed.update_song(self.session.song, master_volume=message.volume), "Master")
+
+    @on(InstrumentList.Selected)
+    def _instrument_selected(self, message: InstrumentList.Selected) -> None:
+        self.editor.instrument = message.number
+        self._refresh_all()
+
+    @on(InstrumentEditor.Changed)
+    def _instrument_changed(self, message: InstrumentEditor.Changed) -> None:
+        song = ed.replace_instrument(self.session.song, message.number, message.instrument)
+        self._song_edit(song, f"Instrument {message.param}")
+
+    @on(InstrumentList.Requested)
+    def _instrument_request(self, message: InstrumentList.Requested) -> None:
+        song = self.session.song
+        number = message.number
+        try:
+            match message.action:
+                case "new_synth":
+                    new_song, number = ed.add_instrument(song, SynthInstrument(name="synth"))
+                    self._song_edit(new_song, "New instrument")
+                    self.editor.instrument = number
+                case "new_sample":
+                    self.push_screen(SampleBrowser(Path.cwd()), self._load_sample)
+                case "clone" if number:
+                    new_song, number = ed.clone_instrument(song, number)
+                    self._song_edit(new_song, "Clone instrument")
+                    self.editor.instrument = number
+                case "delete" if number:
+                    self._song_edit(ed.delete_instrument(song, number), "Delete instrument")
+                case "rename" if number:
+                    name = song.instruments[number - 1].name
+                    self.push_screen(
+                        RenameScreen(name),
+                        lambda new: self._rename_instrument(number, new),
+                    )
+        except EditError as error:
+            self.set_status(str(error))
+        self._refresh_all()
+
+    def _rename_instrument(self, number: int, name: str | None) -> None:
+        if name is not None:
+            self._song_edit(ed.rename_instrument(self.session.song, number, name), "Rename")
+
+    def _load_sample(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            ref = import_sample(self.session.project, path)
+        except SampleError as error:
+            self.set_status(str(error))
+            return
+        instrument = SampleInstrument(name=path.stem[:256], sample=ref)
+        song, number = ed.add_instrument(self.session.song, instrument)
+        self._song_edit(song, "Load sample")
+        self.editor.instrument = number
+        self._refresh_all()
+
+
+def run(project: Project, audio_device: str | None = None, notice: str = "") -> None:
+    """Open the UI on ``project`` until the user quits."""
+    keys: dict[str, str] = {}
+    try:
+        keys = keymap.load_overrides()
+    except keymap.KeymapError as error:
+        notice = f"{error} (using the default keys)"
+    session = Session(project)
+    TrackerApp(session, audio_device=audio_device, keys=keys, notice=notice).run()
