@@ -65,3 +65,12 @@ async def test_selecting_an_instrument_makes_it_the_one_notes_use() -> None:
         assert app.editor.instrument == 2
         await pilot.press("f2", "space", *["down"] * 10, "z")
         assert app.session.song.patterns[0].rows[10][0].instrument == 2
+
+
+async def test_note_keys_play_the_instrument_being_edited() -> None:
+    app = make_app(song_with_notes())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "z")
+        await pilot.pause(0.2)
+        assert app.session.kernel.stats().voices_active >= 1
+        assert app.session.song.patterns[0].rows[1][0].note is None  # nothing written

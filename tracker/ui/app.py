@@ -250,10 +250,17 @@ class TrackerApp(App[None]):
     # ---- keys the table cannot hold: notes and digits -----------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        if not isinstance(self.focused, PatternGrid):
-            return
         editor = self.editor
         key = event.key
+        if isinstance(self.focused, InstrumentEditor):
+            # Play the instrument being edited, to hear each change (as in MilkyTracker).
+            note = editor.note_key(key)
+            if note is not None:
+                event.stop()
+                self._jam_note(key, note)
+            return
+        if not isinstance(self.focused, PatternGrid):
+            return
         if editor.cursor.column == NOTE:
             note = editor.note_key(key)
             if note is None:
