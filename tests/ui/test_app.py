@@ -167,3 +167,43 @@ async def test_high_contrast_theme_toggles() -> None:
         assert app.theme == "tracker-high-contrast"
         await pilot.press("ctrl+t")
         assert app.theme == "textual-dark"
+
+
+async def test_open_offers_projects_asks_about_unsaved_changes_and_opens(tmp_path: Path) -> None:
+    from tracker.io.project import Project, save_project
+    from tracker.ui.screens.sample_browser import AudioFileTree, SampleBrowser
+
+    other = tmp_path / "other.json"
+    song = small_song()
+    song = song.model_copy(update={"title": "Other"})
+    save_project(Project(song=song), other)
+    (tmp_path / "notes.txt").write_text("not a song")
+    app = make_app(path=tmp_path / "mine.json")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space", "z", "ctrl+o")
+        assert isinstance(app.screen, SampleBrowser)
+        tree = app.screen.query_one(AudioFileTree)
+        await pilot.pause(0.3)
+        names = [node.data.path.name for node in tree.root.children if node.data]
+        assert names == ["other.json"]
+        tree.move_cursor(tree.root.children[0])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.session.song.title == "Other"
+        assert app.session.project.path == other
+        assert not app.session.dirty
+
+
+async def test_a_broken_project_is_one_line_and_keeps_the_song(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema_version": 1, "tracks": [')
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = app.session.song
+        app._open(broken)
+        await pilot.pause()
+        assert app.session.song is before
+        assert "broken.json" in str(app.status_line.render())

@@ -336,11 +336,12 @@ class TrackerApp(App[None]):
         self.push_screen(PathPrompt("Save as", str(current or "song.json")), chosen)
 
     def action_open(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self._confirm_discard(lambda: self._open(Path(path)))
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._confirm_discard(lambda: self._open(path))
 
-        self.push_screen(PathPrompt("Open project", str(Path.cwd()) + "/"), chosen)
+        folder = self.session.project.path.parent if self.session.project.path else Path.cwd()
+        self.push_screen(SampleBrowser(folder, "Open project", frozenset({".json"})), chosen)
 
     def _open(self, path: Path) -> None:
         try:

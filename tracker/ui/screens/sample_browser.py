@@ -35,13 +35,19 @@ def _is_folder(path: Path) -> bool:
 
 
 class AudioFileTree(DirectoryTree):
-    """A DirectoryTree of folders and audio files, hidden entries left out, names literal."""
+    """A DirectoryTree of folders and files with the given suffixes (audio files unless
+    told otherwise), hidden entries left out, names literal."""
+
+    def __init__(self, path: Path, suffixes: frozenset[str] = AUDIO_SUFFIXES) -> None:
+        super().__init__(path)
+        self.suffixes = suffixes
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
             path
             for path in paths
-            if not path.name.startswith(".") and (is_audio_file(path) or _is_folder(path))
+            if not path.name.startswith(".")
+            and (path.suffix.lower() in self.suffixes or _is_folder(path))
         ]
 
     def process_label(self, label: TextType) -> Text:
@@ -81,17 +87,21 @@ class SampleBrowser(ModalScreen[Path | None]):
     }
     """
 
-    def __init__(self, folder: Path, title: str = "Load sample") -> None:
+    def __init__(
+        self, folder: Path, title: str = "Load sample", suffixes: frozenset[str] = AUDIO_SUFFIXES
+    ) -> None:
+        """suffixes: the files offered (lower case, with the dot); also used to open projects."""
         super().__init__()
         self._folder = folder
         self._title = title
+        self._suffixes = suffixes
 
     def compose(self) -> ComposeResult:
         with Vertical() as dialog:
             dialog.border_title = literal(self._title)  # a caller may put a name in it
             yield Static(literal(str(self._folder)), id="folder")
-            yield AudioFileTree(self._folder)
-            yield Static("Enter load · Backspace parent folder · Esc cancel", id="hint")
+            yield AudioFileTree(self._folder, self._suffixes)
+            yield Static("Enter open · Backspace parent folder · Esc cancel", id="hint")
 
     def on_mount(self) -> None:
         self.query_one(AudioFileTree).focus()
