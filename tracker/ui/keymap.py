@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from textual.binding import Binding
+from textual.widget import Widget
 
 CONFIG_FILE_NAME: Final = "keys.toml"
 
@@ -166,13 +167,13 @@ def panel_bindings() -> list[tuple[str, list[tuple[str, str]]]]:
     from tracker.ui.widgets.mixer import Mixer
     from tracker.ui.widgets.order_list import OrderList
 
-    panels = [
+    panels: list[tuple[str, type[Widget]]] = [
         ("Order list (ctrl+g)", OrderList),
         ("Instrument list (F3, then tab)", InstrumentList),
         ("Instrument editor (F3)", InstrumentEditor),
         ("Mixer (F4)", Mixer),
     ]
-    found = []
+    found: list[tuple[str, list[tuple[str, str]]]] = []
     for title, widget in panels:
         rows = [
             (binding.key, binding.description)
@@ -277,8 +278,8 @@ def keys_markdown() -> str:
     ]
     for title, rows in panel_bindings():
         lines += [f"### {title}", "", "| keys | action |", "| --- | --- |"]
-        for keys, description in rows:
-            shown = ", ".join(f"`{k}`" for k in keys.split(","))
+        for panel_keys, description in rows:
+            shown = ", ".join(f"`{k}`" for k in panel_keys.split(","))
             lines.append(f"| {shown} | {description} |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
