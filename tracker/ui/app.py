@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any, ClassVar, Final
@@ -52,6 +54,8 @@ JAM_HOLD_S: Final = 0.6
 JAM_REPEAT_HOLD_S: Final = 0.15
 """...and this long after each auto-repeat of a held key, so holding a key holds the note."""
 VIEWS: Final = ("pattern", "instruments", "mixer")
+EXIT_GRACE_S: Final = 3.0
+"""After SIGHUP/SIGTERM, how long a clean exit may take before the process just ends."""
 HIGH_CONTRAST: Final = Theme(
     name="tracker-high-contrast",
     primary="#FFFF00",
@@ -141,7 +145,16 @@ class TrackerApp(App[None]):
         for number in (signal.SIGHUP, signal.SIGTERM):
             # Not in the main thread (tests) or no signals here: nothing to install.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(number, self._save_and_exit)
+                loop.add_signal_handler(number, self._on_signal)
+
+    def _on_signal(self) -> None:
+        # A terminal that is gone (the SSH connection dropped) can leave the shutdown
+        # waiting on writes to it; the work is saved first, so never linger holding the
+        # audio device.
+        watchdog = threading.Timer(EXIT_GRACE_S, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
+        self._save_and_exit()
 
     def _save_and_exit(self) -> None:
         if self.session.dirty:
