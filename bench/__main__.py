@@ -13,6 +13,7 @@ from bench.figures import Figure
 from bench.realtime import RUN_S, XRUN_RUN_S, realtime_figures
 from bench.render_speed import render_figures
 from bench.results import RESULTS_DIR, format_table, write_results
+from bench.ui import PLAY_S, ui_figures
 from bench.voices import voice_figures
 
 
@@ -45,10 +46,12 @@ def run(
     seconds: float = 2.0,
     voices: int = 256,
     realtime_s: float | None = None,
+    ui_s: float | None = None,
     cores: set[int] | None = None,
 ) -> list[Figure]:
     """realtime_s: length of every real-time run (None: RUN_S, XRUN_RUN_S where xruns are
-    judged; 0: skip them). cores: where the real-time runs go."""
+    judged; 0: skip them). ui_s: how long the terminal output is counted while the demo
+    plays (None: PLAY_S; 0: skip every UI figure). cores: where the real-time and UI runs go."""
     figures = [
         *render_figures(repeats=repeats),
         *voice_figures(voices=voices, seconds=seconds, repeats=repeats),
@@ -60,6 +63,11 @@ def run(
             figures += realtime_figures(
                 run_s=realtime_s or RUN_S, xrun_run_s=realtime_s or XRUN_RUN_S
             )
+    if ui_s != 0:
+        # The app's threads (the null output's clock, Textual's input reader) and the
+        # `tracker` processes spread over the cores as a user's would.
+        with on_cores(cores):
+            figures += ui_figures(play_s=ui_s or PLAY_S)
     return figures
 
 
@@ -74,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"length of each real-time run (default {RUN_S:g} s, {XRUN_RUN_S:g} s where xruns "
         "are judged; 0 skips them)",
     )
+    parser.add_argument(
+        "--ui-seconds",
+        type=float,
+        default=None,
+        help=f"how long the terminal output is counted while the demo plays (default {PLAY_S:g} "
+        "s; 0 skips the UI figures)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     args = parser.parse_args(argv)
 
@@ -81,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cpu = pin_to_one_core()
     print(f"pinned to CPU {cpu}" if cpu is not None else "not pinned (no sched_setaffinity)")
     figures = run(
-        repeats=args.repeats, seconds=args.seconds, realtime_s=args.realtime_seconds, cores=cores
+        repeats=args.repeats,
+        seconds=args.seconds,
+        realtime_s=args.realtime_seconds,
+        ui_s=args.ui_seconds,
+        cores=cores,
     )
     print(format_table(figures))
     missed = [figure.label for figure in figures if figure.met is False]
