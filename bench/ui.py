@@ -31,20 +31,23 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rich.console import RenderableType
-
-# Private, but the one place a screen update is whole: Textual 8.2's compositor output.
-from textual._compositor import CompositorUpdate
-from textual.screen import Screen
-from textual.strip import Strip
 
 from bench.figures import Figure
 from tracker.demo import demo_song
 from tracker.io.project import Project
 from tracker.session import Session
+
+# Nothing of textual is imported before tracker.ui: it sets Textual's frame rate, read when
+# textual is first imported, and the figures must be those of the app as users run it.
 from tracker.ui.app import TrackerApp
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from textual.screen import Screen
+    from textual.strip import Strip
 
 SIZES = ((200, 60), (80, 24))  # (columns, lines)
 PRESSES = 200
@@ -96,6 +99,9 @@ class _PaintProbe:
             if self._armed and not self._grid_drawn and self._changed():
                 self._grid_drawn = True
             return render_line(y)
+
+        # Private, but the one place a screen update is whole: Textual 8.2's compositor output.
+        from textual._compositor import CompositorUpdate
 
         def timed_display(screen: Screen[object], renderable: RenderableType | None) -> None:
             display(screen, renderable)

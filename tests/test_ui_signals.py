@@ -24,9 +24,7 @@ TIMEOUT_S = 20.0
 class Pane:
     def __init__(self, command: list[str]) -> None:
         self.socket = f"tracker-signals-{uuid.uuid4().hex[:8]}"
-        self._tmux(
-            "new-session", "-d", "-x", "100", "-y", "30", "exec " + " ".join(command)
-        )
+        self._tmux("new-session", "-d", "-x", "100", "-y", "30", "exec " + " ".join(command))
         self.pid = int(self._tmux("display-message", "-p", "#{pane_pid}").strip())
 
     def _tmux(self, *args: str) -> str:

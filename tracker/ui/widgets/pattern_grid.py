@@ -9,13 +9,14 @@ track header stay put while the tracks scroll sideways.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import lru_cache
 from typing import ClassVar, Final
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -29,6 +30,8 @@ from tracker.ui.text import fit
 HEADER_LINES: Final = 2
 GUTTER_WIDTH: Final = 4  # "1F" / "031" and a space
 SEPARATOR: Final = "│"
+METER_FLAGS_WIDTH: Final = 5  # "01MS "
+STRIP_CACHE_LINES: Final = 4096
 METER_DB_FLOOR: Final = -48.0
 
 
@@ -110,31 +113,51 @@ class PatternGrid(Widget, can_focus=True):
         self.peaks: dict[int, float] = {}
         self.first_track = 0
         """The leftmost track shown; moved only as far as keeps the cursor in view."""
-        self._last_drawn: tuple[object, ...] | None = None
+        self._line_keys: list[Hashable] = []
+        """What each screen line showed when last drawn: only lines whose key changes are
+        redrawn, which keeps the bytes sent to a terminal over SSH low."""
+        self._strips: dict[Hashable, tuple[Strip, object]] = {}
+        """Drawn lines by key, with the row list each was drawn from."""
+        self._styles: _Styles | None = None
+        self._layout: tuple[object, ...] = ()
+        """What every line's look depends on; when it changes, the cache is cleared."""
 
     # ---- state from the App ---------------------------------------------------------------
 
     def update_view(self, playing_row: int | None, peaks: dict[int, float] | None = None) -> None:
-        """Redraw if anything drawn changed (cursor, song, play row, meters)."""
+        """Redraw the lines whose content changed (cursor, song, play row, meters)."""
         self.playing_row = playing_row
         if peaks is not None:
             self.peaks = peaks
         self._scroll_tracks()
-        e = self.editor
-        drawn = (
-            e.song,
-            e.cursor,
-            e.selection(),
-            playing_row,
+        song = self.editor.song
+        layout = (
             self.first_track,
             self.hex_rows,
-            e.follow,
-            tuple(sorted(self.peaks.items())),
             self.size,
+            tuple((track.effect_columns, track.mute) for track in song.tracks),
+            song.rows_per_beat,
+            song.rows_per_bar,
         )
-        if drawn != self._last_drawn:
-            self._last_drawn = drawn
+        keys = self._current_keys()
+        if layout != self._layout or len(keys) != len(self._line_keys):
+            # Every line looks different (widths, highlights, muted colours): start over.
+            self._layout = layout
+            self._strips.clear()
+            self._line_keys = keys
             self.refresh()
+            return
+        width = self.size.width
+        for y, (old, new) in enumerate(zip(self._line_keys, keys, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, width, 1))
+        self._line_keys = keys
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None  # the theme or CSS changed: look the styles up again
+        self._strips.clear()
+        self._line_keys = []
 
     def _scroll_tracks(self) -> None:
         song = self.editor.song
@@ -149,43 +172,93 @@ class PatternGrid(Widget, can_focus=True):
                 break
             self.first_track += 1
 
-    def _center_row(self) -> int:
-        """The pattern row drawn on the middle line: the cursor's, or the playing one in
-        follow mode."""
+    def top_row(self) -> int:
+        """The pattern row on the first body line.
+
+        Editing (or stopped), the cursor's row stays in the middle, as in FastTracker II.
+        Following playback, the view turns a page at a time and the playing row moves down
+        it: a scrolling view would redraw every line on every row, far too many bytes for
+        a slow SSH link (see docs/architecture.md).
+        """
         e = self.editor
+        body_height = max(1, self.size.height - HEADER_LINES)
         if e.follow and self.playing_row is not None and not e.edit_mode:
-            return self.playing_row
-        return e.cursor.row
+            return self.playing_row - self.playing_row % body_height
+        return e.cursor.row - body_height // 2
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
 
     # ---- drawing ------------------------------------------------------------------------
 
+    def _current_keys(self) -> list[Hashable]:
+        """For each screen line, everything its look depends on beyond the layout."""
+        e = self.editor
+        song = e.song
+        height = self.size.height
+        visible = self._visible_tracks()
+        tracks = tuple((t.name, t.mute, t.solo) for t in song.tracks[visible.start : visible.stop])
+        keys: list[Hashable] = []
+        keys.append(("names", e.cursor.pattern, tracks))
+        keys.append(("meters", tracks, tuple(self._meter_text(t) for t in visible)))
+        del keys[max(0, height) :]
+        rows = song.patterns[e.cursor.pattern].rows
+        cursor = e.cursor
+        block = e.selection()
+        top = self.top_row() - HEADER_LINES
+        for y in range(HEADER_LINES, height):
+            row = top + y
+            if not 0 <= row < len(rows):
+                keys.append(("blank",))
+                continue
+            on_cursor = (cursor.track, cursor.column, cursor.digit) if row == cursor.row else None
+            selected = (
+                (block.first_track, block.last_track)
+                if block is not None and block.first_row <= row <= block.last_row
+                else None
+            )
+            # A row's cell list is shared by every song that did not edit it, so its
+            # identity says whether the cells changed (render_line checks it is the same
+            # list, not a new one that took a freed one's id).
+            keys.append(("row", row, id(rows[row]), on_cursor, selected, row == self.playing_row))
+        return keys
+
     def render_line(self, y: int) -> Strip:
+        if len(self._line_keys) != self.size.height:
+            self._line_keys = self._current_keys()
+        key = self._line_keys[y]
+        anchor = self._anchor(key)
+        cached = self._strips.get(key)
+        if cached is not None and cached[1] is anchor:
+            return cached[0]
+        strip = self._draw_line(y, key)
+        if len(self._strips) > STRIP_CACHE_LINES:
+            self._strips.clear()
+        self._strips[key] = (strip, anchor)
+        return strip
+
+    def _anchor(self, key: Hashable) -> object:
+        """The row list a row line was drawn from (None for other lines)."""
+        if isinstance(key, tuple) and key[0] == "row":
+            return self.editor.song.patterns[self.editor.cursor.pattern].rows[key[1]]
+        return None
+
+    def _draw_line(self, y: int, key: Hashable) -> Strip:
         width = self.size.width
+        styles = self._style_table()
         if y < HEADER_LINES:
-            return self._header_line(y).crop(0, width).extend_cell_length(width)
-        body_height = self.size.height - HEADER_LINES
-        row = self._center_row() - body_height // 2 + (y - HEADER_LINES)
-        pattern = self.editor.song.patterns[self.editor.cursor.pattern]
-        if not 0 <= row < len(pattern.rows):
-            return Strip.blank(width, self.rich_style)
-        return self._row_line(row).crop(0, width).extend_cell_length(width, self.rich_style)
+            strip = self._header_line(y, styles)
+        elif key == ("blank",):
+            return Strip.blank(width, styles.base)
+        else:
+            assert isinstance(key, tuple)
+            strip = self._row_line(key[1], styles)
+        return strip.crop(0, width).extend_cell_length(width, styles.base).simplify()
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"pattern-grid--{name}")
-
-    def _fg(self, name: str) -> Style:
-        """A component's colour and text style without its background, so a column keeps
-        the row's background (beat, bar, cursor row, selection) instead of painting over it."""
-        s = self._style(name)
-        return Style(color=s.color, bold=s.bold, underline=s.underline, reverse=s.reverse)
-
-    def _bg(self, name: str) -> Style:
-        """A component's background (blended as the CSS says) and text style, no colour."""
-        s = self._style(name)
-        return Style(bgcolor=s.bgcolor, bold=s.bold, underline=s.underline, reverse=s.reverse)
+    def _style_table(self) -> _Styles:
+        if self._styles is None:
+            self._styles = _Styles(self)
+        return self._styles
 
     def _visible_tracks(self) -> range:
         song = self.editor.song
@@ -196,10 +269,13 @@ class PatternGrid(Widget, can_focus=True):
             end += 1
         return range(self.first_track, end)
 
-    def _header_line(self, y: int) -> Strip:
+    def _meter_text(self, track: int) -> str:
+        inner = cell_width(self.editor.song.tracks[track].effect_columns)
+        return meter_bar(self.peaks.get(track, 0.0), inner - METER_FLAGS_WIDTH)
+
+    def _header_line(self, y: int, styles: _Styles) -> Strip:
         song = self.editor.song
-        header = self._style("header")
-        base = self.rich_style
+        header = styles.header
         pattern_label = f"P{self.editor.cursor.pattern:02X}"
         segments = [
             Segment(pattern_label.ljust(GUTTER_WIDTH) if y == 0 else " " * GUTTER_WIDTH, header)
@@ -209,73 +285,59 @@ class PatternGrid(Widget, can_focus=True):
             inner = cell_width(track.effect_columns)
             if y == 0:
                 text = fit(track.name or f"Track {t + 1}", inner)
-                style = header + self._fg("muted") if track.mute else header
-                segments.append(Segment(text, style))
+                segments.append(Segment(text, header + styles.muted if track.mute else header))
             else:
                 # Mute and solo as letters too: never by colour alone.
                 flags = f"{t + 1:02}{'M' if track.mute else '-'}{'S' if track.solo else '-'} "
                 segments += [
                     Segment(flags, header),
-                    Segment(
-                        meter_bar(self.peaks.get(t, 0.0), inner - len(flags)),
-                        header + self._fg("volume"),
-                    ),
+                    Segment(self._meter_text(t), header + styles.volume),
                 ]
-            segments.append(Segment(SEPARATOR, base))
+            segments.append(Segment(SEPARATOR, header + styles.empty))
         return Strip(segments)
 
-    def _row_line(self, row: int) -> Strip:
+    def _row_line(self, row: int, styles: _Styles) -> Strip:
         e = self.editor
         song = e.song
         cursor = e.cursor
         pattern = song.patterns[cursor.pattern]
         block = e.selection()
-        line_style = self.rich_style
+        line_style = styles.base
         if row % song.rows_per_bar == 0:
-            line_style += self._bg("bar")
+            line_style += styles.bar
         elif row % song.rows_per_beat == 0:
-            line_style += self._bg("beat")
+            line_style += styles.beat
         if row == self.playing_row:
-            line_style += self._bg("playing")
+            line_style += styles.playing
         if row == cursor.row:
-            line_style += self._bg("cursor-row")
+            line_style += styles.cursor_row
         number = f"{row:02X}" if self.hex_rows else f"{row:03d}"
-        segments = [Segment(number.ljust(GUTTER_WIDTH), line_style + self._fg("gutter"))]
-        column_styles = {
-            NOTE: self._fg("note"),
-            INSTRUMENT: self._fg("instrument"),
-            VOLUME: self._fg("volume"),
-        }
-        effect_style = self._fg("effect")
-        empty_style = self._fg("empty")
-        selection_style = self._bg("selection")
-        cursor_style = self._fg("cursor")
+        segments = [Segment(number.ljust(GUTTER_WIDTH), line_style + styles.gutter)]
+        column_styles = {NOTE: styles.note, INSTRUMENT: styles.instrument, VOLUME: styles.volume}
+        empty = line_style + styles.empty
         in_rows = block is not None and block.first_row <= row <= block.last_row
         for t in self._visible_tracks():
-            columns = song.tracks[t].effect_columns
-            parts = _cell_parts(pattern.rows[row][t], columns)
+            parts = _cell_parts(pattern.rows[row][t], song.tracks[t].effect_columns)
             muted = song.tracks[t].mute
+            selected = in_rows and block is not None and block.covers(t, NOTE)
             for column, text in enumerate(parts):
-                style = line_style + column_styles.get(column, effect_style)
-                if text.strip(".-") == "" and text:
-                    style = line_style + empty_style
-                if muted:
-                    style += self._fg("muted")
-                if in_rows and block is not None and block.covers(t, column):
-                    style += selection_style
+                if _is_empty(text):
+                    style = empty
+                else:
+                    style = line_style + column_styles.get(column, styles.effect)
+                    if muted:
+                        style += styles.muted
+                if selected:
+                    style += styles.selection
                 if row == cursor.row and t == cursor.track and column == cursor.column:
-                    segments += _with_cursor(text, cursor.digit, column, style, cursor_style)
+                    segments += _with_cursor(text, cursor.digit, column, style, styles.cursor)
                 else:
                     segments.append(Segment(text, style))
-                gap_selected = (
-                    in_rows
-                    and block is not None
-                    and block.covers(t, column + 1)
-                    and block.covers(t, column)
-                )
+                # Gaps and separators share the empty style, so a run of empty cells is
+                # one segment: fewer style changes, fewer bytes to the terminal.
                 if column < len(parts) - 1:
-                    segments.append(Segment(" ", style if gap_selected else line_style))
-            segments.append(Segment(SEPARATOR, line_style))
+                    segments.append(Segment(" ", empty + styles.selection if selected else empty))
+            segments.append(Segment(SEPARATOR, empty))
         return Strip(segments)
 
     # ---- mouse --------------------------------------------------------------------------
@@ -284,8 +346,7 @@ class PatternGrid(Widget, can_focus=True):
         """Place the cursor on the clicked row and track."""
         if event.y < HEADER_LINES:
             return
-        body_height = self.size.height - HEADER_LINES
-        row = self._center_row() - body_height // 2 + (event.y - HEADER_LINES)
+        row = self.top_row() + event.y - HEADER_LINES
         x = event.x - GUTTER_WIDTH
         song = self.editor.song
         for t in self._visible_tracks():
@@ -307,6 +368,44 @@ class PatternGrid(Widget, can_focus=True):
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self.editor.move_rows(-4, wrap=False)
         self.post_message(self.CursorMoved())
+
+
+class _Styles:
+    """The grid's Rich styles, looked up once per theme rather than once per line."""
+
+    def __init__(self, grid: PatternGrid) -> None:
+        def style(name: str) -> Style:
+            return grid.get_component_rich_style(f"pattern-grid--{name}")
+
+        def fg(name: str) -> Style:
+            # Colour and text style without the background, so a column keeps the row's
+            # background (beat, bar, cursor row, selection) instead of painting over it.
+            s = style(name)
+            return Style(color=s.color, bold=s.bold, underline=s.underline, reverse=s.reverse)
+
+        def bg(name: str) -> Style:
+            s = style(name)
+            return Style(bgcolor=s.bgcolor, bold=s.bold, underline=s.underline, reverse=s.reverse)
+
+        self.base = grid.rich_style
+        self.header = style("header")
+        self.gutter = fg("gutter")
+        self.note = fg("note")
+        self.instrument = fg("instrument")
+        self.volume = fg("volume")
+        self.effect = fg("effect")
+        self.empty = fg("empty")
+        self.muted = fg("muted")
+        self.cursor = fg("cursor")
+        self.bar = bg("bar")
+        self.beat = bg("beat")
+        self.playing = bg("playing")
+        self.cursor_row = bg("cursor-row")
+        self.selection = bg("selection")
+
+
+def _is_empty(text: str) -> bool:
+    return not text.strip(".-")
 
 
 def _with_cursor(
