@@ -169,10 +169,9 @@ def test_a_song_typed_in_the_terminal_is_saved_and_reads_back(tmux: Tmux, tmp_pa
     widest = max(len(line) for line in screen.splitlines())
     assert widest > 80, f"the app did not take the pane's {COLUMNS} columns:\n{screen}"
 
-    # A synth instrument. F3 focuses the instrument editor; its list is the panel before it.
+    # A synth instrument. With none yet, F3 focuses the instrument list, where n makes one.
     tmux.send("F3")
     tmux.wait_for(r"No instruments: n adds one", "instruments view")
-    tmux.send("BTab")
     tmux.send("n")
     tmux.wait_for(r">01 synth", "new instrument (n in the instrument list)")
 

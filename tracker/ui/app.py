@@ -272,6 +272,7 @@ class TrackerApp(App[None]):
 
     def on_unmount(self) -> None:
         self.session.close()
+        gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
 
     def _collect_when_idle(self) -> None:
@@ -492,7 +493,9 @@ class TrackerApp(App[None]):
         if name not in VIEWS:
             return
         self.views.current = name
-        focus = {"pattern": self.grid, "instruments": self.instrument_editor, "mixer": self.mixer}
+        # With no instrument yet there is nothing to edit: the list is where one is made.
+        editor = self.instrument_editor if self.session.song.instruments else self.instrument_list
+        focus = {"pattern": self.grid, "instruments": editor, "mixer": self.mixer}
         focus[name].focus()
 
     def action_focus_orders(self) -> None:
