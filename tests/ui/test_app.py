@@ -207,3 +207,14 @@ async def test_a_broken_project_is_one_line_and_keeps_the_song(tmp_path: Path) -
         await pilot.pause()
         assert app.session.song is before
         assert "broken.json" in str(app.status_line.render())
+
+
+async def test_the_playing_row_is_marked_by_a_sign_not_only_a_colour() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f6")
+        await pilot.pause(0.4)
+        grid = app.query_one(PatternGrid)
+        assert grid.playing_row is not None
+        line = grid.render_line(2 + grid.playing_row - grid.top_row()).text
+        assert line.startswith(f"{grid.playing_row:02X}\N{BLACK RIGHT-POINTING TRIANGLE}")

@@ -31,6 +31,7 @@ HEADER_LINES: Final = 2
 GUTTER_WIDTH: Final = 4  # "1F" / "031" and a space
 SEPARATOR: Final = "│"
 METER_FLAGS_WIDTH: Final = 5  # "01MS "
+PLAYING_MARK: Final = "▶"
 STRIP_CACHE_LINES: Final = 4096
 METER_DB_FLOOR: Final = -48.0
 
@@ -312,7 +313,10 @@ class PatternGrid(Widget, can_focus=True):
         if row == cursor.row:
             line_style += styles.cursor_row
         number = f"{row:02X}" if self.hex_rows else f"{row:03d}"
-        segments = [Segment(number.ljust(GUTTER_WIDTH), line_style + styles.gutter)]
+        # The playing row is marked by a sign too, not by its colour alone.
+        marker = PLAYING_MARK if row == self.playing_row else " "
+        gutter = (number + marker).ljust(GUTTER_WIDTH)
+        segments = [Segment(gutter, line_style + styles.gutter)]
         column_styles = {NOTE: styles.note, INSTRUMENT: styles.instrument, VOLUME: styles.volume}
         empty = line_style + styles.empty
         in_rows = block is not None and block.first_row <= row <= block.last_row
