@@ -118,3 +118,19 @@ def test_autosave_goes_beside_the_project_and_leaves_it_alone(tmp_path: Path) ->
 
 def test_an_untitled_song_autosaves_to_the_state_folder() -> None:
     assert autosave_path(None).name == "untitled.autosave.json"
+
+
+def test_loop_pattern_keeps_song_play_in_the_pattern() -> None:
+    from tracker.engine import RowReached
+
+    song = ed.insert_order(small_song(rows=4), 1, 0)
+    session = Session(Project(song=song))
+    session.set_loop_pattern(True)
+    session.play_song(0, 0)
+    session.kernel.render(48000 * 2)  # 4-row pattern at 125 BPM speed 6: ~0.5 s a pass
+    orders = {e.order for e in session.kernel.events() if isinstance(e, RowReached)}
+    assert orders == {0}
+    session.set_loop_pattern(False)
+    session.kernel.render(48000)
+    orders = {e.order for e in session.kernel.events() if isinstance(e, RowReached)}
+    assert 1 in orders

@@ -190,8 +190,9 @@ class Session:
         return self._state
 
     def play_song(self, order: int = 0, row: int = 0) -> None:
+        """From an order position, looping at the song's end (or the pattern: loop_pattern)."""
         self.kernel.set_stop_at_end(False)
-        self.kernel.set_loop_pattern(False)
+        self.kernel.set_loop_pattern(self.loop_pattern)
         self.kernel.play_song(order, row)
         self._started("song")
 
@@ -214,8 +215,6 @@ class Session:
     def _started(self, state: PlayState) -> None:
         self._state = state
         self._stop_at_s = None
-        if state == "song" and self.loop_pattern:
-            self.kernel.set_loop_pattern(True)
 
     def set_tempo(self, bpm: int) -> None:
         self.kernel.set_tempo(bpm)

@@ -37,7 +37,6 @@ HEX_KEYS: Final[dict[str, int]] = {c.lower(): int(c, 16) for c in "0123456789ABC
 # Effect commands are one base-36 character: 0-9 and A-Z.
 COMMAND_KEYS: Final[dict[str, str]] = {c.lower(): c for c in EFFECT_COMMANDS}
 
-PAGE_ROWS: Final = 16
 LAST_COLUMN: Final = EFFECT0 + MAX_EFFECT_COLUMNS - 1
 """A block to this column reaches the end of every track, however many effects it has."""
 OCTAVE_MIN, OCTAVE_MAX = 0, 8

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 CONFIG_FILE_NAME: Final = "keys.toml"
+PAGE_ROWS: Final = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("down", "down", "move(1)", "Row down", "Cursor"),
     Command("left", "left", "column(-1)", "Column left", "Cursor"),
     Command("right", "right", "column(1)", "Column right", "Cursor"),
-    Command("page_up", "pageup", "move(-16)", "16 rows up", "Cursor"),
-    Command("page_down", "pagedown", "move(16)", "16 rows down", "Cursor"),
+    Command("page_up", "pageup", f"move({-PAGE_ROWS})", f"{PAGE_ROWS} rows up", "Cursor"),
+    Command("page_down", "pagedown", f"move({PAGE_ROWS})", f"{PAGE_ROWS} rows down", "Cursor"),
     Command("home", "home", "go_row(0)", "First row", "Cursor"),
     Command("end", "end", "go_row(-1)", "Last row", "Cursor"),
     # Priority: the Screen's own tab (focus next) would come first otherwise.
@@ -127,9 +128,6 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("hex_rows", "ctrl+r", "toggle_hex", "Row numbers hex/decimal", "Settings"),
     Command("theme", "ctrl+t", "toggle_contrast", "High-contrast theme on/off", "Settings"),
 )
-
-# Keys that are read as notes or digits in the pattern grid: no command may claim them.
-PATTERN_GRID_ONLY: Final = frozenset({"up", "down", "left", "right", "pageup", "pagedown"})
 
 
 # How keys are shown to people (Textual names them for the config file).
