@@ -7,6 +7,7 @@ thread never touches freed memory.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,9 @@ class QueueFull(RuntimeError):
 
 
 class Kernel:
-    """One engine. Methods are for the control side (one thread); render() is the audio side."""
+    """One engine. Commands may come from several control threads (the UI, MIDI input);
+    events(), load() and swap()'s bookkeeping belong to one of them (the UI's); render() is
+    the audio side."""
 
     def __init__(self, sample_rate_hz: int = 48000) -> None:
         self.sample_rate_hz = sample_rate_hz
@@ -100,6 +103,7 @@ class Kernel:
             raise ValueError(f"sample rate {sample_rate_hz} Hz is outside 8000..384000")
         self._songs: dict[int, CompiledSong] = {}
         self._cmd = ffi.new("tk_command *")
+        self._send_lock = threading.Lock()
         self._evt = ffi.new("tk_event *")
 
     # ---- songs -----------------------------------------------------------
@@ -182,15 +186,20 @@ class Kernel:
         ptr: Any = None,
         cell: bytes = EMPTY_CELL_BYTES,
     ) -> None:
-        cmd = self._cmd
-        cmd.type = kind
-        cmd.track = track
-        cmd.a = a
-        cmd.b = b
-        cmd.value = value
-        cmd.ptr = ptr if ptr is not None else ffi.NULL
-        ffi.memmove(ffi.addressof(cmd.cell), cell, len(cell))
-        if not lib.tk_engine_push_command(self._engine, cmd):
+        # The queue has one producer; the UI and the MIDI input thread both send, so they
+        # take turns here (cffi lets go of the GIL inside the push). The audio thread
+        # never touches this lock.
+        with self._send_lock:
+            cmd = self._cmd
+            cmd.type = kind
+            cmd.track = track
+            cmd.a = a
+            cmd.b = b
+            cmd.value = value
+            cmd.ptr = ptr if ptr is not None else ffi.NULL
+            ffi.memmove(ffi.addressof(cmd.cell), cell, len(cell))
+            pushed = lib.tk_engine_push_command(self._engine, cmd)
+        if not pushed:
             raise QueueFull("the audio engine is not taking commands (queue full)")
 
     # ---- audio side --------------------------------------------------------

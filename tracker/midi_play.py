@@ -1,0 +1,130 @@
+"""Playing the tracker from a MIDI keyboard: messages in, kernel commands out.
+
+``MidiPlayer.handle`` runs on the MIDI input's own thread (rtmidi's), so a note reaches the
+kernel's command queue without waiting for the UI; what the UI must do (write a note at
+the cursor in edit mode, select an instrument) is handed to it through ``on_ui``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import mido
+
+SUSTAIN_CC: Final = 64
+SUSTAIN_ON: Final = 64  # pedal values from this up hold notes (the MIDI spec's half point)
+VELOCITY_MAX: Final = 127
+
+
+class LiveNotes(Protocol):
+    """What the player needs of the Session (its methods take any control thread)."""
+
+    def note_on(self, track: int, note: int, instrument: int, velocity: float = 1.0) -> None: ...
+
+    def note_off(self, track: int, note: int | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where notes go: the cursor's track and the current instrument (0: none)."""
+
+    track: int
+    instrument: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTyped:
+    """A MIDI note for the UI: in edit mode it is written at the cursor."""
+
+    note: int
+    velocity: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramChosen:
+    """A program change: the UI selects instrument ``number`` (1-based) if it exists."""
+
+    number: int
+
+
+UiEvent = NoteTyped | ProgramChosen
+
+
+class MidiPlayer:
+    """Notes play the current instrument on the current track, polyphonically; velocity
+    sets the note's volume; the sustain pedal holds note-offs until it is released."""
+
+    def __init__(
+        self,
+        notes: LiveNotes,
+        target: Callable[[], Target],
+        on_ui: Callable[[UiEvent], None],
+        channel: int | None = None,
+    ) -> None:
+        """channel: only this MIDI channel (0-15) is played; None: every channel."""
+        self._notes = notes
+        self._target = target
+        self._on_ui = on_ui
+        self.channel = channel
+        self._sounding: dict[int, int] = {}
+        """note -> the track it was started on, so its note-off goes there even if the
+        cursor moved meanwhile."""
+        self._sustain = False
+        self._held: set[int] = set()
+        """Notes released while the pedal was down."""
+
+    def handle(self, message: mido.Message, delta_s: float = 0.0) -> None:
+        """One incoming message (rtmidi's thread)."""
+        if message.is_meta or not hasattr(message, "channel"):
+            return  # clock, sysex and the like are not for playing
+        if self.channel is not None and message.channel != self.channel:
+            return
+        kind = message.type
+        if kind == "note_on" and message.velocity > 0:
+            self._note_on(message.note, message.velocity / VELOCITY_MAX)
+        elif kind == "note_off" or kind == "note_on":  # note_on with velocity 0 is a note-off
+            self._note_off(message.note)
+        elif kind == "control_change" and message.control == SUSTAIN_CC:
+            self._pedal(message.value >= SUSTAIN_ON)
+        elif kind == "program_change":
+            self._on_ui(ProgramChosen(message.program + 1))
+
+    def _note_on(self, note: int, velocity: float) -> None:
+        target = self._target()
+        previous = self._sounding.get(note)
+        if previous is not None:  # the same key again (a pedal held it): restart it
+            self._notes.note_off(previous, note)
+        self._held.discard(note)
+        if target.instrument:
+            self._notes.note_on(target.track, note, target.instrument, velocity)
+            self._sounding[note] = target.track
+        self._on_ui(NoteTyped(note, velocity))
+
+    def _note_off(self, note: int) -> None:
+        if self._sustain:
+            if note in self._sounding:
+                self._held.add(note)
+            return
+        track = self._sounding.pop(note, None)
+        if track is not None:
+            self._notes.note_off(track, note)
+
+    def _pedal(self, down: bool) -> None:
+        self._sustain = down
+        if down:
+            return
+        for note in sorted(self._held):
+            track = self._sounding.pop(note, None)
+            if track is not None:
+                self._notes.note_off(track, note)
+        self._held.clear()
+
+    def all_off(self) -> None:
+        """Release every note this player started (the input went away, the app stops)."""
+        for note, track in sorted(self._sounding.items()):
+            self._notes.note_off(track, note)
+        self._sounding.clear()
+        self._held.clear()
+        self._sustain = False
