@@ -1,4 +1,5 @@
-"""The `tracker` command: play and render songs, list audio devices, create projects.
+"""The `tracker` command: play and render songs, list audio devices, create projects,
+export and import MIDI files.
 
 User mistakes (a missing file, a broken project, a bad option) end with one
 line on stderr and a non-zero exit code, never a traceback.
@@ -78,14 +79,41 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--loop", action="store_true", help="loop the song instead of stopping")
     play.add_argument("--seconds", type=float, help="stop after this many seconds")
 
-    commands.add_parser("devices", help="list audio outputs")
+    commands.add_parser("devices", help="list audio outputs and MIDI ports")
 
     new = commands.add_parser("new", help="write a new empty project (or the demo song)")
     new.add_argument("song", type=Path, help="project file to create")
     new.add_argument("--demo", action="store_true", help="write the bundled demo song")
     new.add_argument("--tracks", type=int, default=8, help="tracks in an empty song (default 8)")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    export = commands.add_parser("export", help="export a song as a Standard MIDI File")
+    export.add_argument("song", nargs="?", type=Path, help="project file (default: the demo song)")
+    export.add_argument(
+        "-o", "--output", type=_midi_path, required=True, help="file to write (.mid or .midi)"
+    )
+
+    import_ = commands.add_parser("import", help="import a Standard MIDI File as a new project")
+    import_.add_argument("file", type=_midi_path, help="file to read (.mid or .midi)")
+    import_.add_argument("-o", "--output", type=Path, required=True, help="project file to write")
+    import_.add_argument(
+        "--rows-per-beat", type=int, default=4, help="rows per quarter note (default 4)"
+    )
+    import_.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
+
+
+def _midi_path(text: str) -> Path:
+    # A type for argparse: a wrong suffix is a usage error, reported before any work is done.
+    from tracker.io.smf import SUFFIXES
+
+    path = Path(text)
+    if path.suffix.lower() not in SUFFIXES:
+        supported = ", ".join(SUFFIXES)
+        raise argparse.ArgumentTypeError(
+            f"{text}: unsupported format {path.suffix or '(no suffix)'!r}; supported: {supported}"
+        )
+    return path
 
 
 def _load(path: Path | None) -> Project:
@@ -217,6 +245,17 @@ def _devices(args: argparse.Namespace) -> int:
     print("   null (silent output driven by the clock)")
     if not devices:
         print("No audio output devices found: start a JACK server or use --device null.")
+
+    from tracker.io.midi import MidiError, choose_api, describe_ports
+
+    try:
+        api = choose_api()
+        lines = describe_ports(api)
+    except MidiError as error:  # no MIDI is no reason to fail a listing
+        print(f"MIDI: {error}")
+        return 0
+    print(f"MIDI ({api}):")
+    print("\n".join(lines))
     return 0
 
 
@@ -236,10 +275,45 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from tracker.io.smf import export_smf
+
+    project = _load(args.song)
+    samples = {sha: audio.frames for sha, audio in project.samples.items()}
+    try:
+        export_smf(project.song, samples, args.output)
+    except ProjectError as error:
+        raise UserError(str(error)) from None
+    tracks = len(project.song.tracks)
+    print(f"wrote {args.output} ({tracks} tracks and a tempo track)", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tracker.io.smf import import_smf
+
+    if args.output.exists() and not args.force:
+        raise UserError(f"{args.output}: already exists (use --force to overwrite)")
+    if not 1 <= args.rows_per_beat <= 32:
+        raise UserError(f"--rows-per-beat {args.rows_per_beat}: must be between 1 and 32")
+    try:
+        song = import_smf(args.file, rows_per_beat=args.rows_per_beat)
+        save_project(Project(song=song, samples={}, path=args.output), args.output)
+    except ProjectError as error:
+        raise UserError(str(error)) from None
+    print(
+        f"wrote {args.output} ({len(song.tracks)} tracks, {len(song.patterns)} patterns, "
+        f"{song.tempo_bpm} BPM)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _ui_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tracker",
-        description="Open the terminal UI (other commands: render, play, devices, new; "
+        description="Open the terminal UI (other commands: render, play, devices, new, "
+        "export, import; "
         "see 'tracker --help').",
     )
     parser.add_argument(
@@ -249,6 +323,12 @@ def _ui_parser() -> argparse.ArgumentParser:
         help="project to open, or a new one to create there (default: the demo song)",
     )
     parser.add_argument("--device", help="audio output (see 'tracker devices'); 'null': silent")
+    parser.add_argument(
+        "--midi-in",
+        metavar="NAME",
+        help="also play from this MIDI input (see 'tracker devices'); our own port "
+        "tracker:in is always open",
+    )
     return parser
 
 
@@ -267,11 +347,11 @@ def _ui(args: argparse.Namespace) -> int:
     else:
         project = Project(song=Song.new(tracks=4), samples={}, path=args.song)
         notice = f"new song: Ctrl+S saves it to {args.song}  ·  F1 help"
-    run(project, audio_device=args.device, notice=notice)
+    run(project, audio_device=args.device, notice=notice, midi_in=args.midi_in)
     return 0
 
 
-_COMMANDS = ("render", "play", "devices", "new")
+_COMMANDS = ("render", "play", "devices", "new", "export", "import")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -281,7 +361,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser = _ui_parser() if opens_ui else _parser()
     args = parser.parse_args(arguments)
-    handlers = {"render": _render, "play": _play, "devices": _devices, "new": _new}
+    handlers = {
+        "render": _render,
+        "play": _play,
+        "devices": _devices,
+        "new": _new,
+        "export": _export,
+        "import": _import,
+    }
     try:
         return _ui(args) if opens_ui else handlers[args.command](args)
     except UserError as error:

@@ -1,7 +1,7 @@
 """Playing the tracker from a MIDI keyboard: messages in, kernel commands out.
 
-``MidiPlayer.handle`` runs on the MIDI input's own thread (rtmidi's), so a note reaches the
-kernel's command queue without waiting for the UI; what the UI must do (write a note at
+``MidiPlayer.handle`` runs on the MIDI input's reader thread (tracker.io.midi), so a note
+reaches the kernel's command queue without waiting for the UI; what the UI must do (write a note at
 the cursor in edit mode, select an instrument) is handed to it through ``on_ui``.
 """
 
@@ -60,7 +60,7 @@ class MidiPlayer:
         self,
         notes: LiveNotes,
         target: Callable[[], Target],
-        on_ui: Callable[[UiEvent], None],
+        on_ui: Callable[[UiEvent], object],
         channel: int | None = None,
     ) -> None:
         """channel: only this MIDI channel (0-15) is played; None: every channel."""
@@ -76,7 +76,7 @@ class MidiPlayer:
         """Notes released while the pedal was down."""
 
     def handle(self, message: mido.Message, delta_s: float = 0.0) -> None:
-        """One incoming message (rtmidi's thread)."""
+        """One incoming message (the MIDI input's reader thread)."""
         if message.is_meta or not hasattr(message, "channel"):
             return  # clock, sysex and the like are not for playing
         if self.channel is not None and message.channel != self.channel:

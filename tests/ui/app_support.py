@@ -49,9 +49,10 @@ def hostile_song() -> Song:
     return ed.rename_instrument(song, 1, "[@click=app.quit]inst\x1b]0;pwned\x07")
 
 
-def make_app(song: Song | None = None, path: Path | None = None) -> TrackerApp:
+def make_app(song: Song | None = None, path: Path | None = None, midi: bool = False) -> TrackerApp:
+    """The app on a silent output; MIDI ports only when asked (tests/ui/test_midi_ui.py)."""
     project = Project(song=song or small_song(), samples={}, path=path)
-    return TrackerApp(Session(project), audio_device="null")
+    return TrackerApp(Session(project), audio_device="null", midi=midi)
 
 
 def cell(app: TrackerApp, row: int, track: int, pattern: int = 0) -> Cell:

@@ -22,12 +22,15 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Static
 
 from tracker.io.errors import SampleError
+from tracker.io.midi import MidiError, MidiInput
 from tracker.io.project import Project, ProjectError, load_project
 from tracker.io.samples import import_sample
+from tracker.midi_play import MidiPlayer, ProgramChosen, Target, UiEvent
 from tracker.model import NOTE_CUT, NOTE_OFF, SampleInstrument, SynthInstrument
 from tracker.model import edit as ed
 from tracker.model.edit import NOTE, EditError
@@ -82,6 +85,14 @@ HIGH_CONTRAST: Final = Theme(
 """Black, white and pure primaries: readable on any screen, and exact in 16 colours."""
 
 
+class MidiArrived(Message):
+    """A MIDI message's part for the UI, posted from the MIDI input's thread."""
+
+    def __init__(self, event: UiEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
 class TrackerApp(App[None]):
     """tracker: write, hear and save a song from the keyboard."""
 
@@ -98,11 +109,23 @@ class TrackerApp(App[None]):
         audio_device: str | None = None,
         keys: dict[str, str] | None = None,
         notice: str = "",
+        midi: bool = True,
+        midi_in: str | None = None,
     ) -> None:
+        """midi: open our own MIDI input port (tracker:in); midi_in: also this port."""
         super().__init__()
         self.session = session
         self.editor = Editor(session)
         self.audio_device = audio_device
+        self.midi = midi
+        self.midi_in = midi_in
+        self.midi_inputs: list[MidiInput] = []
+        self.midi_player = MidiPlayer(
+            session,
+            lambda: Target(self.editor.cursor.track, self.editor.instrument),
+            # From rtmidi's thread: post_message only queues, it never waits for the UI.
+            lambda event: self.post_message(MidiArrived(event)),
+        )
         self.key_overrides = keys or {}
         self._notice = notice
         self._jam: dict[str, tuple[int, int, float]] = {}
@@ -146,7 +169,9 @@ class TrackerApp(App[None]):
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
         notice = self.session.open_audio(self.audio_device)
-        self.set_status(f"{self._notice or 'F1 help'}  ·  audio: {notice}")
+        midi_notice = self._open_midi()
+        status = f"{self._notice or 'F1 help'}  ·  audio: {notice}"
+        self.set_status(f"{status}  ·  {midi_notice}" if midi_notice else status)
         self.grid.focus()
         self._refresh_all()
         self.set_interval(1.0 / POLL_HZ, self._poll)
@@ -270,7 +295,24 @@ class TrackerApp(App[None]):
             self.session.kernel.reset_load_max()
             self._load_at = now
 
+    def _open_midi(self) -> str:
+        """Our own input port always (other programs can play into it), and the one asked
+        for; a problem is a notice, never a reason not to start."""
+        if not self.midi:
+            return ""
+        wanted: list[str | None] = [None, self.midi_in] if self.midi_in else [None]
+        problems = []
+        for name in wanted:
+            try:
+                self.midi_inputs.append(MidiInput(self.midi_player.handle, name=name))
+            except MidiError as error:
+                problems.append(str(error))
+        return f"MIDI: {problems[0]}" if problems else ""
+
     def on_unmount(self) -> None:
+        for midi_input in self.midi_inputs:
+            midi_input.close()
+        self.midi_player.all_off()
         self.session.close()
         gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
@@ -623,6 +665,19 @@ class TrackerApp(App[None]):
         self.session.edit(song, label, where=self.editor.cursor)
         self._refresh_all()
 
+    @on(MidiArrived)
+    def _midi_arrived(self, message: MidiArrived) -> None:
+        """What a MIDI message means for the editor (its sound was already sent)."""
+        event = message.event
+        if isinstance(event, ProgramChosen):
+            if event.number <= len(self.session.song.instruments):
+                self.editor.instrument = event.number
+                self._refresh_all()
+        elif self.editor.edit_mode and isinstance(self.focused, PatternGrid):
+            # Like a note key: written at the cursor with the current instrument.
+            self.editor.enter_note(event.note)
+            self._after_edit()
+
     @on(PatternGrid.CursorMoved)
     def _grid_clicked(self) -> None:
         self._refresh_all()
@@ -763,7 +818,12 @@ class TrackerApp(App[None]):
         self._refresh_all()
 
 
-def run(project: Project, audio_device: str | None = None, notice: str = "") -> None:
+def run(
+    project: Project,
+    audio_device: str | None = None,
+    notice: str = "",
+    midi_in: str | None = None,
+) -> None:
     """Open the UI on ``project`` until the user quits."""
     keys: dict[str, str] = {}
     try:
@@ -771,4 +831,5 @@ def run(project: Project, audio_device: str | None = None, notice: str = "") -> 
     except keymap.KeymapError as error:
         notice = f"{error} (using the default keys)"
     session = Session(project)
-    TrackerApp(session, audio_device=audio_device, keys=keys, notice=notice).run()
+    app = TrackerApp(session, audio_device=audio_device, keys=keys, notice=notice, midi_in=midi_in)
+    app.run()
