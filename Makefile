@@ -29,7 +29,7 @@ layers: $(STAMP)
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 pytest: $(KERNEL_STAMP)
-	@set +e; $(VENV)/bin/pytest -n 2 -q $(PYTEST_ARGS); rc=$$?; \
+	@set +e; $(VENV)/bin/pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 bench: $(KERNEL_STAMP) | test-system-deps
