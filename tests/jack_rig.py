@@ -19,6 +19,8 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,27 @@ _ENTRY_BYTES = 264
 # jackd's log lines: its own late wake-ups, and clients that missed the deadline.
 _DRIVER_XRUN = re.compile(r"JackTimedDriver::Process XRun|JackAudioDriver::ProcessAsync.*XRun")
 _CLIENT_LATE = re.compile(r"client = (\S+) was not finished")
+
+
+JACK_ENV = ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION", "JACK_NO_START_SERVER")
+"""What start_jack_server sets in os.environ for the clients of this process."""
+
+
+@contextmanager
+def private_jack_server(rate_hz: int = 48000, period_frames: int = 256) -> Iterator[JackServer]:
+    """A started server for a `with` block; afterwards it is stopped and the JACK variables
+    are as they were, so later tests and their subprocesses see no server."""
+    saved = {name: os.environ.get(name) for name in JACK_ENV}
+    server = start_jack_server(rate_hz, period_frames)
+    try:
+        yield server
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def jackd_available() -> bool:

@@ -8,7 +8,6 @@ and must let go of its JACK client before the server stops, or Python aborts.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import numpy.typing as npt
 import pytest
 import sounddevice
 
-from tests.jack_rig import JackServer, jackd_available, start_jack_server
+from tests.jack_rig import JackServer, jackd_available, private_jack_server
 from tracker.engine import portaudio
 from tracker.engine.kernel import Kernel
 from tracker.engine.playback import Playback
@@ -36,7 +35,6 @@ READY_TIMEOUT_S = 20.0
 DONE_TIMEOUT_S = 20.0
 """Beyond the recording's own length in real time (freewheel recordings are much faster)."""
 
-_JACK_ENV = ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION", "JACK_NO_START_SERVER")
 
 Audio = npt.NDArray[np.float32]
 
@@ -46,20 +44,13 @@ def jack_server() -> Iterator[JackServer]:
     """This worker's own jackd (dummy driver, RATE, PERIOD_FRAMES), with PortAudio pointed at it."""
     if not jackd_available():
         pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    saved = {name: os.environ.get(name) for name in _JACK_ENV}
-    server = start_jack_server(RATE, PERIOD_FRAMES)
-    portaudio.rescan()
-    try:
-        yield server
-    finally:
-        sounddevice._terminate()  # closes any stream left open while its server still runs
-        server.stop()
-        for name, value in saved.items():  # later tests and their subprocesses see no server
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        sounddevice._initialize()
+    with private_jack_server(RATE, PERIOD_FRAMES) as server:
+        portaudio.rescan()
+        try:
+            yield server
+        finally:
+            sounddevice._terminate()  # closes any stream left open while its server still runs
+    sounddevice._initialize()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import mido
 import pytest
 import rtmidi
 
-from tests.jack_rig import JackServer, jackd_available, start_jack_server
+from tests.jack_rig import JackServer, jackd_available, private_jack_server
 from tracker.io import midi
 from tracker.io.midi import MidiError, MidiInput, MidiOutput
 
@@ -47,7 +47,6 @@ print("JACK_NO_START_SERVER", os.environ.get("JACK_NO_START_SERVER"))
 """choose_api() in a child process: a hang inside libjack would hold the GIL, out of reach
 of any timeout in this process."""
 
-_JACK_ENV = ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION", "JACK_NO_START_SERVER")
 _JACK = rtmidi.API_UNIX_JACK
 CLIENT = f"tracker-{os.getpid()}"
 """Our ports' client in these tests, instead of tracker.io.midi.CLIENT_NAME."""
@@ -62,17 +61,8 @@ def jack_server() -> Iterator[JackServer]:
     """This module's own jackd; the environment is put back for the tests that follow."""
     if not jackd_available():
         pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    saved = {name: os.environ.get(name) for name in _JACK_ENV}
-    server = start_jack_server()
-    try:
+    with private_jack_server() as server:
         yield server
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ instrument."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,12 +12,11 @@ from typing import Any
 import pytest
 import rtmidi
 
-from tests.jack_rig import JackServer, jackd_available, start_jack_server
+from tests.jack_rig import JackServer, jackd_available, private_jack_server
 from tests.ui.app_support import make_app
 from tracker.io import midi
 from tracker.ui.app import TrackerApp
 
-_JACK_ENV = ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION", "JACK_NO_START_SERVER")
 WAIT_S = 5.0
 
 
@@ -26,17 +24,8 @@ WAIT_S = 5.0
 def jack_server() -> Iterator[JackServer]:
     if not jackd_available():
         pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    saved = {name: os.environ.get(name) for name in _JACK_ENV}
-    server = start_jack_server()
-    try:
+    with private_jack_server() as server:
         yield server
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture
