@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.figures import Figure
-from bench.realtime import RUN_S, XRUN_RUN_S, realtime_figures
+from bench.midi_latency import midi_latency_figures
+from bench.realtime import LATENCY_NOTES, RUN_S, XRUN_RUN_S, realtime_figures
 from bench.render_speed import render_figures
 from bench.results import RESULTS_DIR, format_table, write_results
 from bench.ui import PLAY_S, ui_figures
@@ -47,11 +48,13 @@ def run(
     voices: int = 256,
     realtime_s: float | None = None,
     ui_s: float | None = None,
+    midi_notes: int = LATENCY_NOTES,
     cores: set[int] | None = None,
 ) -> list[Figure]:
     """realtime_s: length of every real-time run (None: RUN_S, XRUN_RUN_S where xruns are
-    judged; 0: skip them). ui_s: how long the terminal output is counted while the demo
-    plays (None: PLAY_S; 0: skip every UI figure). cores: where the real-time and UI runs go."""
+    judged; 0: skip them, the MIDI latency too). ui_s: how long the terminal output is counted
+    while the demo plays (None: PLAY_S; 0: skip every UI figure). midi_notes: notes sent for
+    the MIDI latency (0: skip it). cores: where the real-time and UI runs go."""
     figures = [
         *render_figures(repeats=repeats),
         *voice_figures(voices=voices, seconds=seconds, repeats=repeats),
@@ -63,6 +66,8 @@ def run(
             figures += realtime_figures(
                 run_s=realtime_s or RUN_S, xrun_run_s=realtime_s or XRUN_RUN_S
             )
+            if midi_notes:
+                figures += midi_latency_figures(notes=midi_notes)
     if ui_s != 0:
         # The app's threads (the null output's clock, Textual's input reader) and the
         # `tracker` processes spread over the cores as a user's would.
@@ -89,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"how long the terminal output is counted while the demo plays (default {PLAY_S:g} "
         "s; 0 skips the UI figures)",
     )
+    parser.add_argument(
+        "--midi-notes",
+        type=int,
+        default=LATENCY_NOTES,
+        help=f"notes sent for the MIDI latency (default {LATENCY_NOTES}; 0 skips it, as does "
+        "--realtime-seconds 0)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     args = parser.parse_args(argv)
 
@@ -100,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seconds=args.seconds,
         realtime_s=args.realtime_seconds,
         ui_s=args.ui_seconds,
+        midi_notes=args.midi_notes,
         cores=cores,
     )
     print(format_table(figures))

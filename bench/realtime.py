@@ -36,11 +36,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -133,25 +133,27 @@ def measure_block(
     block_frames: int, *, idle_s: float, busy_s: float, notes: int, log_dir: Path
 ) -> BlockResult:
     """Load runs and note latencies on a fresh JACK server whose period is block_frames."""
-    import jack
-    import sounddevice
-
-    saved_env = {name: os.environ.get(name) for name in JACK_ENV}
-    server = start_jack_server(RATE_HZ, period_frames=block_frames, log_dir=log_dir)
-    try:
-        portaudio.rescan()  # PortAudio sees only servers that ran when it initialised
-        device = _jack_device()
+    with jack_output(block_frames, log_dir) as (server, device):
         idle, busy = _load_runs(server, device, idle_s=idle_s, busy_s=busy_s)
         latencies: list[float] = []
         if notes:
             # PortAudio 19.6 numbers a reopened stream's ports on from the last (out_2, out_3);
             # the recorder listens to out_0 and out_1, which a fresh PortAudio gives again.
             portaudio.rescan()
-            clock = jack.Client("bench-clock", no_start_server=True)  # never activated
-            try:
-                latencies = _note_latencies(device, block_frames, notes, clock, log_dir)
-            finally:
-                clock.close()
+            latencies = note_latencies(_jack_device(), block_frames, notes, log_dir)
+    return BlockResult(block_frames, idle, busy, tuple(latencies))
+
+
+@contextmanager
+def jack_output(block_frames: int, log_dir: Path) -> Iterator[tuple[JackServer, int]]:
+    """A fresh JACK server whose period is block_frames, and PortAudio's JACK output on it."""
+    import sounddevice
+
+    saved_env = {name: os.environ.get(name) for name in JACK_ENV}
+    server = start_jack_server(RATE_HZ, period_frames=block_frames, log_dir=log_dir)
+    try:
+        portaudio.rescan()  # PortAudio sees only servers that ran when it initialised
+        yield server, _jack_device()
     finally:
         # PortAudio must let go of its JACK client before the server stops, or Python aborts.
         sounddevice._terminate()
@@ -163,7 +165,6 @@ def measure_block(
             else:
                 os.environ[name] = value
         sounddevice._initialize()
-    return BlockResult(block_frames, idle, busy, tuple(latencies))
 
 
 def _jack_device() -> int:
@@ -263,16 +264,64 @@ def latency_song() -> Song:
     )
 
 
-def _note_latencies(
-    device: int, block_frames: int, notes: int, clock: Any, log_dir: Path
+class NoteKeys(Protocol):
+    """Plays the latency note (track 0, instrument 1) one way or another."""
+
+    def press(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
+KeysFor = Callable[[Kernel], AbstractContextManager[NoteKeys]]
+"""Opens the keys that play into a kernel whose Playback is already open."""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelKeys:
+    """Note commands straight into the kernel's queue, as the computer keyboard sends them."""
+
+    kernel: Kernel
+
+    def press(self) -> None:
+        self.kernel.note_on(0, LATENCY_NOTE, 1)
+
+    def release(self) -> None:
+        self.kernel.note_off(0)
+
+
+@contextmanager
+def kernel_keys(kernel: Kernel) -> Iterator[NoteKeys]:
+    yield KernelKeys(kernel)
+
+
+def note_latencies(
+    device: int, block_frames: int, notes: int, log_dir: Path, keys_for: KeysFor = kernel_keys
 ) -> list[float]:
-    """Send `notes` live notes to a silent engine while the recorder listens; seconds each."""
+    """Play `notes` notes to a silent engine while the recorder listens; seconds each."""
+    import jack
+
+    clock = jack.Client("bench-clock", no_start_server=True)  # never activated
     kernel = Kernel(RATE_HZ)
     kernel.load(compile_song(latency_song()))
     playback = Playback(kernel)
-    playback.open(device, blocksize=0)
-    block_s = block_frames / RATE_HZ
     out = log_dir / f"latency-{block_frames}.npy"
+    try:
+        playback.open(device, blocksize=0)
+        with keys_for(kernel) as keys:
+            commands = _record_notes(kernel, keys, block_frames, notes, clock, out)
+    finally:
+        playback.close()
+        clock.close()
+    audio = np.load(out)
+    first_frame_time = json.loads(out.with_suffix(".npy.json").read_text())["first_frame_time"]
+    return onset_latencies_s(audio, first_frame_time, commands, block_frames)
+
+
+def _record_notes(
+    kernel: Kernel, keys: NoteKeys, block_frames: int, notes: int, clock: Any, out: Path
+) -> list[int]:
+    """Play the notes while the recorder writes `out`; the JACK frame time of each press."""
+    block_s = block_frames / RATE_HZ
     record_s = notes * (NOTE_GAP_S + block_s + NOTE_S) + 3 * NOTE_GAP_S + 1.0
     recorder = subprocess.Popen(
         [
@@ -300,9 +349,9 @@ def _note_latencies(
             # a random wait puts the commands at every phase of the JACK cycle
             _drain_for(kernel, NOTE_GAP_S + rng.uniform(0.0, block_s))
             commands.append(int(clock.frame_time))
-            kernel.note_on(0, LATENCY_NOTE, 1)
+            keys.press()
             _drain_for(kernel, NOTE_S)
-            kernel.note_off(0)
+            keys.release()
         _drain_for(kernel, NOTE_GAP_S)
         recorder.stdin.write("stop\n")
         recorder.stdin.flush()
@@ -311,10 +360,7 @@ def _note_latencies(
         if recorder.poll() is None:
             recorder.kill()
             recorder.wait()
-        playback.close()
-    audio = np.load(out)
-    first_frame_time = json.loads(out.with_suffix(".npy.json").read_text())["first_frame_time"]
-    return onset_latencies_s(audio, first_frame_time, commands, block_frames)
+    return commands
 
 
 def _drain_for(kernel: Kernel, seconds: float) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bench.figures import Figure
+from bench.midi_latency import midi_latency_figures
 from bench.realtime import (
     RATE_HZ,
     BlockResult,
@@ -142,3 +143,14 @@ def test_realtime_figures_run_on_a_jack_server() -> None:
     loads = [figure for figure in figures if figure.key.startswith("callback_load_")]
     assert len(loads) == 6
     assert all(figure.value > 0 for figure in loads)
+
+
+def test_midi_latency_figures_run_on_a_jack_server() -> None:
+    if not jackd_available():
+        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
+    figures = midi_latency_figures(block_sizes_frames=(256,), notes=2)
+
+    keys = [figure.key for figure in figures]
+    assert keys == ["midi_latency_median_ms_256_frames", "midi_latency_p99_ms_256_frames"]
+    assert all(figure.value > 0 for figure in figures)
+    assert all(figure.target == pytest.approx(256 / 48 + 2) for figure in figures)
