@@ -18,6 +18,7 @@ JACK_TESTS = (
     "ui/test_midi_ui.py",
     "test_cli_play.py",
     "test_bench_smoke.py",
+    "test_session_rate.py",
 )
 
 

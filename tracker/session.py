@@ -32,10 +32,11 @@ from tracker.engine import (
 )
 from tracker.engine.kernel import MASTER, NOTE_ALL
 from tracker.engine.playback import NULL_DEVICE, DeviceLost, Playback
-from tracker.engine.portaudio import JACK, AudioError, find_output, rescan
+from tracker.engine.portaudio import AudioError
 from tracker.io.project import Project, ProjectError, save_project
 from tracker.model import Cell, Song
 from tracker.model.history import History, Step
+from tracker.play import PlayOptions, choose_rate
 
 PlayState = Literal["stopped", "song", "pattern"]
 
@@ -170,14 +171,15 @@ class Session:
         return self.audio_notice
 
     def _open_device(self, device: str | None) -> str:
-        rescan()
-        chosen = find_output(device)
-        if chosen.host_api == JACK and round(chosen.default_rate_hz) != self.kernel.sample_rate_hz:
-            raise AudioError(
-                f"the JACK server runs at {chosen.default_rate_hz:.0f} Hz, "
-                f"tracker at {self.kernel.sample_rate_hz} Hz"
-            )
-        return self.playback.open(str(chosen.index))
+        # The engine runs at the device's rate: a JACK server at 44.1 kHz is common, and
+        # JACK takes no other. Nothing plays yet, so a new kernel is cheap here.
+        rate_hz, chosen = choose_rate(PlayOptions(device=device))
+        if rate_hz != self.kernel.sample_rate_hz:
+            self.playback.close()
+            self.kernel = Kernel(rate_hz)
+            self.kernel.load(compile_song(self.song, self._sample_frames()))
+            self.playback = Playback(self.kernel)
+        return self.playback.open(chosen)
 
     def close(self) -> None:
         self.kernel.stop()
