@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.ui.app_support import hostile_song, make_app, small_song
@@ -218,3 +219,26 @@ async def test_the_playing_row_is_marked_by_a_sign_not_only_a_colour() -> None:
         assert grid.playing_row is not None
         line = grid.render_line(2 + grid.playing_row - grid.top_row()).text
         assert line.startswith(f"{grid.playing_row:02X}\N{BLACK RIGHT-POINTING TRIANGLE}")
+
+
+async def test_mixer_meters_get_levels_at_least_20_times_a_second_while_playing() -> None:
+    from tracker.demo import demo_song
+
+    app = make_app(demo_song())
+    async with app.run_test(size=SMALL) as pilot:
+        fed: list[dict[int, tuple[float, float]]] = []
+        set_levels = app.mixer.set_levels
+
+        def counting(peaks: dict[int, tuple[float, float]]) -> None:
+            fed.append(dict(peaks))
+            set_levels(peaks)
+
+        app.mixer.set_levels = counting  # type: ignore[method-assign]
+        await pilot.press("f4", "f5")
+        await pilot.pause(0.5)  # the output's latency: levels are shown once heard
+        fed.clear()
+        started = time.monotonic()
+        await pilot.pause(1.0)
+        rate_hz = len(fed) / (time.monotonic() - started)
+        assert rate_hz >= 20, rate_hz
+        assert any(peak > 0 for peaks in fed for pair in peaks.values() for peak in pair)

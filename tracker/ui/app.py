@@ -61,12 +61,12 @@ VIEWS: Final = ("pattern", "instruments", "mixer")
 HEADER_METER_PERIOD_S: Final = 0.1
 LOAD_PERIOD_S: Final = 0.5
 EXIT_GRACE_S: Final = 3.0
+"""After SIGHUP/SIGTERM, how long a clean exit may take before the process just ends."""
 GC_IDLE_S: Final = 0.25
 """No key for this long: a full garbage collection now cannot delay one."""
 GC_PERIOD_S: Final = 5.0
 GC_NEVER: Final = 1_000_000
 """A gen-2 threshold never reached: full collections happen in _collect_when_idle only."""
-"""After SIGHUP/SIGTERM, how long a clean exit may take before the process just ends."""
 HIGH_CONTRAST: Final = Theme(
     name="tracker-high-contrast",
     primary="#FFFF00",
@@ -556,7 +556,7 @@ class TrackerApp(App[None]):
         self._refresh_all()
 
     def action_move(self, rows: int, select: bool = False) -> None:
-        self._grid_action("move_rows", rows, abs(rows) == 1, select)
+        self._grid_action("move_rows", rows, select)
 
     def action_go_row(self, row: int) -> None:
         rows = len(self.session.song.patterns[self.editor.cursor.pattern].rows)

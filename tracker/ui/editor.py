@@ -134,11 +134,13 @@ class Editor:
         if self.anchor is not None and self.anchor.pattern >= len(song.patterns):
             self.anchor = self.mark = None
 
-    def move_rows(self, delta: int, wrap: bool = True, select: bool = False) -> None:
+    def move_rows(self, delta: int, select: bool = False) -> None:
+        """Up/down by ``delta`` rows: one step wraps round the pattern (as in FT2), a page
+        or a wheel turn stops at its ends."""
         self._selecting(select)
         rows = self._rows()
         row = self.cursor.row + delta
-        row = row % rows if wrap and abs(delta) == 1 else max(0, min(rows - 1, row))
+        row = row % rows if abs(delta) == 1 else max(0, min(rows - 1, row))
         self.cursor = replace(self.cursor, row=row)
 
     def go_row(self, row: int, select: bool = False) -> None:

@@ -9,6 +9,7 @@ track header stay put while the tracks scroll sideways.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from functools import lru_cache
 from typing import ClassVar, Final
@@ -21,7 +22,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tracker.model import Cell
+from tracker.model import Cell, format_cell
 from tracker.model.cell_text import cell_width
 from tracker.model.edit import EFFECT0, INSTRUMENT, NOTE, VOLUME
 from tracker.ui.editor import Editor
@@ -32,6 +33,7 @@ GUTTER_WIDTH: Final = 4  # "1F" / "031" and a space
 SEPARATOR: Final = "│"
 METER_FLAGS_WIDTH: Final = 5  # "01MS "
 PLAYING_MARK: Final = "▶"
+WHEEL_ROWS: Final = 4
 STRIP_CACHE_LINES: Final = 4096
 METER_DB_FLOOR: Final = -48.0
 
@@ -39,8 +41,6 @@ METER_DB_FLOOR: Final = -48.0
 @lru_cache(maxsize=4096)
 def _cell_parts(cell: Cell, effect_columns: int) -> tuple[str, ...]:
     """The text of each column of a cell: note, instrument, volume, effects."""
-    from tracker.model import format_cell
-
     return tuple(format_cell(cell, effect_columns).split(" "))
 
 
@@ -50,8 +50,6 @@ def track_width(effect_columns: int) -> int:
 
 def meter_bar(peak: float, width: int) -> str:
     """A peak as a bar of `width` cells on a dB scale, with a `!` at full scale."""
-    import math
-
     if peak <= 0.0:
         return " " * width
     db = 20.0 * math.log10(peak)
@@ -366,11 +364,11 @@ class PatternGrid(Widget, can_focus=True):
             x -= width
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        self.editor.move_rows(4, wrap=False)
+        self.editor.move_rows(WHEEL_ROWS)
         self.post_message(self.CursorMoved())
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self.editor.move_rows(-4, wrap=False)
+        self.editor.move_rows(-WHEEL_ROWS)
         self.post_message(self.CursorMoved())
 
 
