@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import mido
-import numpy as np
 import rtmidi
 
 from bench.figures import Figure
@@ -32,9 +31,9 @@ from bench.realtime import (
     LATENCY_BLOCK_SIZES_FRAMES,
     LATENCY_NOTE,
     LATENCY_NOTES,
-    RATE_HZ,
     NoteKeys,
     jack_output,
+    latency_figures,
     note_latencies,
 )
 from tests.jack_rig import jackd_available
@@ -48,7 +47,6 @@ SENDER_NAME = f"bench-midi-sender-{os.getpid()}"
 """Per process: jack2 clients of one name in two processes at once both fail (tracker.io.midi)."""
 TARGET = Target(track=0, instrument=1)  # where bench/realtime.py's KernelKeys play
 VELOCITY = 127  # full volume, as KernelKeys play
-MIN_SAMPLES_FOR_P99 = 100  # below this the nearest-rank p99 is the maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,32 +114,11 @@ def midi_latency_figures(
                 latencies_s = note_latencies(
                     device, block_frames, notes, Path(log_dir), keys_for=midi_keys
                 )
-            figures += latency_figures(block_frames, latencies_s)
+            figures += latency_figures(
+                "midi_latency",
+                "MIDI note in to first sound",
+                block_frames,
+                latencies_s,
+                MIDI_SLACK_S,
+            )
     return figures
-
-
-def latency_figures(block_frames: int, latencies_s: Sequence[float]) -> list[Figure]:
-    target_ms = (block_frames / RATE_HZ + MIDI_SLACK_S) * 1000
-    latencies_ms = np.array(latencies_s) * 1000
-    count = len(latencies_ms)
-    # Nearest rank: with fewer than 100 samples the 99th percentile is the largest one.
-    p99_ms = float(np.percentile(latencies_ms, 99, method="inverted_cdf"))
-    p99_is = "the max" if count < MIN_SAMPLES_FOR_P99 else "nearest rank"
-    return [
-        Figure(
-            f"midi_latency_median_ms_{block_frames}_frames",
-            f"MIDI note in to first sound, {block_frames} frames, median",
-            float(np.median(latencies_ms)),
-            "ms",
-            target=target_ms,
-            higher_is_better=False,
-        ),
-        Figure(
-            f"midi_latency_p99_ms_{block_frames}_frames",
-            f"  p99 of {count} ({p99_is})",
-            p99_ms,
-            "ms",
-            target=target_ms,
-            higher_is_better=False,
-        ),
-    ]
