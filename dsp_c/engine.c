@@ -20,14 +20,21 @@ int tk_engine_init(tk_engine *e, float sample_rate_hz)
         return -1;
     memset(e, 0, sizeof *e);
     e->rate_hz = sample_rate_hz;
+    e->commands.capacity = e->events.capacity = TK_QUEUE_CAPACITY;
+    e->midi.capacity = TK_MIDI_QUEUE_CAPACITY;
     e->declick_frames = (uint32_t)(sample_rate_hz * 0.002f);   /* 2 ms: inaudible as a click */
     e->mix_ramp_frames = (uint32_t)(sample_rate_hz * 0.005f);  /* 5 ms for faders */
     e->master_gain = 1.0f;
+    e->smooth_coef = 1.0f - expf(-(float)TK_CONTROL_FRAMES / (TK_SMOOTH_S * sample_rate_hz));
     for (uint32_t t = 0; t < TK_MAX_TRACKS; t++) {
         e->channel[t].voice = -1;
+        e->channel[t].midi_note = TK_NOTE_NONE;
+        e->channel[t].midi_program = 0xff;
+        e->channel[t].midi_cc = 1;
         e->track_gain[t][0] = e->track_gain[t][1] = 1.0f;
     }
     e->next_order = e->next_row = e->loop_jump_row = -1;
+    e->cue = TK_CUE_NONE;
     return 0;
 }
 
@@ -173,28 +180,111 @@ static void send_levels(tk_engine *e)
 
 /* ---- commands ------------------------------------------------------------ */
 
+/* Where each TK_IP_* lives in an instrument, its range and whether it glides. */
+static float *instrument_field(tk_instrument *ins, uint32_t param)
+{
+    switch (param) {
+    case TK_IP_VOLUME: return &ins->volume;
+    case TK_IP_PAN: return &ins->pan;
+    case TK_IP_CUTOFF_HZ: return &ins->cutoff_hz;
+    case TK_IP_RESONANCE: return &ins->resonance;
+    case TK_IP_DRIVE: return &ins->drive;
+    case TK_IP_FILTER_ENV_OCTAVES: return &ins->filter_env_octaves;
+    case TK_IP_LFO_RATE_HZ: return &ins->lfo_rate_hz;
+    case TK_IP_LFO_DEPTH: return &ins->lfo_depth;
+    case TK_IP_OSC1_LEVEL: return &ins->osc[0].level;
+    case TK_IP_OSC2_LEVEL: return &ins->osc[1].level;
+    case TK_IP_OSC1_FINE_CENTS: return &ins->osc[0].fine_cents;
+    case TK_IP_OSC2_FINE_CENTS: return &ins->osc[1].fine_cents;
+    case TK_IP_OSC1_PULSE_WIDTH: return &ins->osc[0].pulse_width;
+    case TK_IP_OSC2_PULSE_WIDTH: return &ins->osc[1].pulse_width;
+    case TK_IP_AMP_ATTACK_S: return &ins->amp_env.attack_s;
+    case TK_IP_AMP_DECAY_S: return &ins->amp_env.decay_s;
+    case TK_IP_AMP_SUSTAIN: return &ins->amp_env.sustain;
+    case TK_IP_AMP_RELEASE_S: return &ins->amp_env.release_s;
+    case TK_IP_FILTER_ATTACK_S: return &ins->filter_env.attack_s;
+    case TK_IP_FILTER_DECAY_S: return &ins->filter_env.decay_s;
+    case TK_IP_FILTER_SUSTAIN: return &ins->filter_env.sustain;
+    case TK_IP_FILTER_RELEASE_S: return &ins->filter_env.release_s;
+    case TK_IP_GLIDE_S: return &ins->glide_s;
+    default: return NULL;
+    }
+}
+
+static const struct { float lo, hi; uint8_t glides; } param_range[TK_IP_COUNT] = {
+    [TK_IP_VOLUME] = { 0.0f, 1.0f, 1 },          [TK_IP_PAN] = { -1.0f, 1.0f, 1 },
+    [TK_IP_CUTOFF_HZ] = { 20.0f, 20000.0f, 1 },  [TK_IP_RESONANCE] = { 0.0f, 1.0f, 1 },
+    [TK_IP_DRIVE] = { 0.0f, 1.0f, 1 },           [TK_IP_FILTER_ENV_OCTAVES] = { -8.0f, 8.0f, 1 },
+    [TK_IP_LFO_RATE_HZ] = { 0.01f, 50.0f, 1 },   [TK_IP_LFO_DEPTH] = { 0.0f, 1.0f, 1 },
+    [TK_IP_OSC1_LEVEL] = { 0.0f, 1.0f, 1 },      [TK_IP_OSC2_LEVEL] = { 0.0f, 1.0f, 1 },
+    [TK_IP_OSC1_FINE_CENTS] = { -100.0f, 100.0f, 1 }, [TK_IP_OSC2_FINE_CENTS] = { -100.0f, 100.0f, 1 },
+    [TK_IP_OSC1_PULSE_WIDTH] = { 0.01f, 0.99f, 1 }, [TK_IP_OSC2_PULSE_WIDTH] = { 0.01f, 0.99f, 1 },
+    [TK_IP_AMP_ATTACK_S] = { 0.0f, 20.0f, 0 },   [TK_IP_AMP_DECAY_S] = { 0.0f, 20.0f, 0 },
+    [TK_IP_AMP_SUSTAIN] = { 0.0f, 1.0f, 1 },     [TK_IP_AMP_RELEASE_S] = { 0.0f, 20.0f, 0 },
+    [TK_IP_FILTER_ATTACK_S] = { 0.0f, 20.0f, 0 }, [TK_IP_FILTER_DECAY_S] = { 0.0f, 20.0f, 0 },
+    [TK_IP_FILTER_SUSTAIN] = { 0.0f, 1.0f, 1 },  [TK_IP_FILTER_RELEASE_S] = { 0.0f, 20.0f, 0 },
+    [TK_IP_OSC1_COARSE] = { -48.0f, 48.0f, 0 },  [TK_IP_OSC2_COARSE] = { -48.0f, 48.0f, 0 },
+    [TK_IP_GLIDE_S] = { 0.0f, 10.0f, 0 },
+};
+
 static void set_instrument_param(tk_engine *e, uint32_t number, uint32_t param, float value)
 {
     tk_song *s = e->song;
-    if (!s || number == 0 || number > s->instrument_count || !isfinite(value))
+    if (!s || number == 0 || number > s->instrument_count || param >= TK_IP_COUNT || !isfinite(value))
         return;
     tk_instrument *ins = &s->instruments[number - 1];
-    switch (param) {
-    case TK_IP_VOLUME: ins->volume = fminf(fmaxf(value, 0.0f), 1.0f); break;
-    case TK_IP_PAN: ins->pan = fminf(fmaxf(value, -1.0f), 1.0f); break;
-    case TK_IP_CUTOFF_HZ: ins->cutoff_hz = fminf(fmaxf(value, 20.0f), 20000.0f); break;
-    case TK_IP_RESONANCE: ins->resonance = fminf(fmaxf(value, 0.0f), 1.0f); break;
-    case TK_IP_DRIVE: ins->drive = fminf(fmaxf(value, 0.0f), 1.0f); break;
-    case TK_IP_FILTER_ENV_OCTAVES: ins->filter_env_octaves = fminf(fmaxf(value, -8.0f), 8.0f); break;
-    case TK_IP_LFO_RATE_HZ: ins->lfo_rate_hz = fminf(fmaxf(value, 0.01f), 50.0f); break;
-    case TK_IP_LFO_DEPTH: ins->lfo_depth = fminf(fmaxf(value, 0.0f), 1.0f); break;
-    case TK_IP_OSC1_LEVEL: ins->osc[0].level = fminf(fmaxf(value, 0.0f), 1.0f); break;
-    case TK_IP_OSC2_LEVEL: ins->osc[1].level = fminf(fmaxf(value, 0.0f), 1.0f); break;
-    case TK_IP_OSC1_FINE_CENTS: ins->osc[0].fine_cents = fminf(fmaxf(value, -100.0f), 100.0f); break;
-    case TK_IP_OSC2_FINE_CENTS: ins->osc[1].fine_cents = fminf(fmaxf(value, -100.0f), 100.0f); break;
-    case TK_IP_OSC1_PULSE_WIDTH: ins->osc[0].pulse_width = fminf(fmaxf(value, 0.01f), 0.99f); break;
-    case TK_IP_OSC2_PULSE_WIDTH: ins->osc[1].pulse_width = fminf(fmaxf(value, 0.01f), 0.99f); break;
-    default: break;
+    value = fminf(fmaxf(value, param_range[param].lo), param_range[param].hi);
+    if (param == TK_IP_OSC1_COARSE || param == TK_IP_OSC2_COARSE) {
+        ins->osc[param == TK_IP_OSC2_COARSE].coarse_semitones = (int8_t)lrintf(value);
+        return;
+    }
+    float *field = instrument_field(ins, param);
+    if (!param_range[param].glides) {
+        *field = value;
+        return;
+    }
+    tk_smoother *free_slot = NULL;
+    for (uint32_t i = 0; i < TK_MAX_SMOOTHERS; i++) {
+        tk_smoother *sm = &e->smoother[i];
+        if (sm->active && sm->instrument == number && sm->param == param) {
+            sm->target = value;
+            return;
+        }
+        if (!sm->active && !free_slot)
+            free_slot = sm;
+    }
+    if (!free_slot) {
+        *field = value; /* more knobs at once than slots: this one steps */
+        return;
+    }
+    *free_slot = (tk_smoother){ .active = 1, .param = (uint8_t)param, .instrument = (uint8_t)number,
+                                .target = value };
+}
+
+/* Move each gliding parameter one control block toward its target. */
+static void run_smoothers(tk_engine *e)
+{
+    tk_song *s = e->song;
+    for (uint32_t i = 0; i < TK_MAX_SMOOTHERS; i++) {
+        tk_smoother *sm = &e->smoother[i];
+        if (!sm->active)
+            continue;
+        if (!s || sm->instrument > s->instrument_count) {
+            sm->active = 0;
+            continue;
+        }
+        float *field = instrument_field(&s->instruments[sm->instrument - 1], sm->param);
+        float now = *field, next;
+        if (sm->param == TK_IP_CUTOFF_HZ) /* in octaves: equal turns are equal steps to the ear */
+            next = now * exp2f(log2f(sm->target / now) * e->smooth_coef);
+        else
+            next = now + (sm->target - now) * e->smooth_coef;
+        float span = param_range[sm->param].hi - param_range[sm->param].lo;
+        if (fabsf(sm->target - next) <= span * 1e-5f) {
+            next = sm->target;
+            sm->active = 0;
+        }
+        *field = next;
     }
 }
 
@@ -256,6 +346,8 @@ static void run_command(tk_engine *e, const tk_command *c)
             break;
         rebind_voices(e, next);
         e->song = next;
+        /* the new song's values are the model's, which already include the knobs' */
+        memset(e->smoother, 0, sizeof e->smoother);
         tk_replayer_song_changed(e);
         update_all_tracks(e);
         if (old) {
@@ -301,6 +393,16 @@ static void run_command(tk_engine *e, const tk_command *c)
         }
         break;
     case TK_CMD_INSTRUMENT_PARAM: set_instrument_param(e, c->a, c->b, c->value); break;
+    case TK_CMD_SET_MIDI_CLOCK: e->midi_clock = c->a != 0; break;
+    case TK_CMD_CUE: e->cue = c->a; break;
+    case TK_CMD_LIVE_BEND:
+        if (isfinite(c->value))
+            e->live_bend_units = fminf(fmaxf(c->value, -48.0f), 48.0f) * 64.0f;
+        break;
+    case TK_CMD_LIVE_MOD:
+        if (isfinite(c->value))
+            e->live_mod = fminf(fmaxf(c->value, 0.0f), 1.0f);
+        break;
     default: break;
     }
 }
@@ -378,8 +480,16 @@ static void render_segment(tk_engine *e, float *out, float *const *stems, uint32
     e->peak[TK_MAX_TRACKS][1] = pr;
 }
 
+/* The mod wheel's vibrato: one shared phase, so a chord wobbles together. */
+#define TK_MOD_RATE_HZ 5.5f
+#define TK_MOD_DEPTH_UNITS 32.0f   /* +-50 cents at full wheel */
+
 static void control_update(tk_engine *e)
 {
+    run_smoothers(e);
+    e->mod_phase += TK_MOD_RATE_HZ * (float)TK_CONTROL_FRAMES / e->rate_hz;
+    e->mod_phase -= floorf(e->mod_phase);
+    e->mod_units = e->live_mod * TK_MOD_DEPTH_UNITS * sinf(6.2831853f * e->mod_phase);
     uint32_t active = 0;
     for (uint32_t i = 0; i < TK_MAX_VOICES; i++) {
         tk_voice *v = &e->voice[i];
@@ -449,6 +559,7 @@ void tk_engine_get_stats(const tk_engine *e, tk_engine_stats *stats)
     stats->frames_rendered = atomic_load_explicit(&m->frames_rendered, memory_order_relaxed);
     stats->faults = atomic_load_explicit(&m->faults, memory_order_relaxed);
     stats->events_dropped = atomic_load_explicit(&m->events_dropped, memory_order_relaxed);
+    stats->midi_dropped = atomic_load_explicit(&m->midi_dropped, memory_order_relaxed);
     stats->voices_active = atomic_load_explicit(&m->voices_active, memory_order_relaxed);
     stats->playing = atomic_load_explicit(&m->playing, memory_order_relaxed);
     stats->callbacks = atomic_load_explicit(&m->callbacks, memory_order_relaxed);

@@ -20,6 +20,9 @@ enum { FX_ARP = 0x0, FX_PORTA_UP, FX_PORTA_DOWN, FX_TONE_PORTA, FX_VIBRATO, FX_T
 #define FX_RESONANCE  FX('Q')
 #define FX_CUTOFF_SLIDE FX('W')
 #define FX_RES_SLIDE  FX('Y')
+#define FX_MIDI_BEND  FX('I')        /* external-synth tracks: pitch bend */
+#define FX_MIDI_CC    FX('M')        /* external-synth tracks: controller value */
+#define FX_MIDI_CC_NUMBER FX('N')    /* which controller M sends */
 
 static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
@@ -135,8 +138,11 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
     tk_channel *ch = &e->channel[track];
     const tk_instrument *ins;
 
+    int internal = !e->song->track[track].midi_only;
+
     if (c->instrument != TK_INSTR_NONE && (ins = instrument(e, c->instrument))) {
         /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
+        tk_midi_program(e, track, c->instrument);
         ch->instrument = c->instrument;
         ch->volume = 64;
         ch->pan = clampi((int32_t)(ins->pan * 128.0f) + 128, 0, 255);
@@ -148,7 +154,13 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
 
     if (c->note <= TK_NOTE_MAX) {
         ins = instrument(e, ch->instrument);
-        if (ins) {
+        if (ins && !(tone_porta && ch->midi_note != TK_NOTE_NONE)) {
+            int32_t volume = c->volume <= 64 ? c->volume : ch->volume;
+            tk_midi_note_on(e, track, c->note, (uint8_t)((volume * 127 + 32) / 64));
+        }
+        if (ins && !internal) {
+            ch->note = c->note;
+        } else if (ins) {
             /* E5x tunes the note on its own row, over the instrument's finetune
              * (ProTracker and FastTracker II both read it before the period). */
             int32_t fine = finetune_nibble(e, track, c);
@@ -182,9 +194,11 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
             }
         }
     } else if (c->note == TK_NOTE_OFF) {
+        tk_midi_note_off(e, track);
         if (old)
             tk_voice_release(old);
     } else if (c->note == TK_NOTE_CUT) {
+        tk_midi_note_off(e, track);
         if (old)
             tk_voice_fade(e, old);
         ch->voice = -1;
@@ -316,6 +330,9 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
         else
             tk_replayer_set_tempo(e, p);
         break;
+    case FX_MIDI_BEND: tk_midi_bend(e, track, p); break;
+    case FX_MIDI_CC: tk_midi_cc(e, track, ch->midi_cc, p); break;
+    case FX_MIDI_CC_NUMBER: ch->midi_cc = p & 0x7f; break;
     case FX_CUTOFF: ch->cutoff = p; break;
     case FX_RESONANCE: ch->resonance = p; break;
     case FX_CUTOFF_SLIDE: remember(&ch->mem_cutoff_slide, p); break;
@@ -443,6 +460,9 @@ static void reset_channels(tk_engine *e)
         memset(ch, 0, sizeof *ch);
         ch->voice = voice;
         ch->voice_serial = serial;
+        ch->midi_note = TK_NOTE_NONE;
+        ch->midi_program = 0xff;
+        ch->midi_cc = 1;
         ch->volume = 64;
         ch->pan = 128;
         ch->cutoff = -1;
@@ -468,6 +488,8 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
         if (v)
             tk_voice_fade(e, v);
         e->channel[t].voice = -1;
+        if (t < s->tracks)
+            tk_midi_note_off(e, t);
     }
     reset_channels(e);
     e->mode = mode;
@@ -486,6 +508,8 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
     e->rng = 0x2545F491u;
+    e->cue = TK_CUE_NONE;
+    tk_midi_transport_start(e);
     atomic_store_explicit(&e->playing, 1, memory_order_relaxed);
 }
 
@@ -493,6 +517,7 @@ void tk_replayer_stop(tk_engine *e)
 {
     if (e->mode == TK_STOPPED)
         return;
+    tk_midi_transport_stop(e);
     e->mode = TK_STOPPED;
     for (uint32_t i = 0; i < TK_MAX_VOICES; i++)
         if (e->voice[i].live_note == TK_NOTE_NONE)
@@ -534,7 +559,7 @@ static void advance_row(tk_engine *e)
     }
     e->in_pattern_delay = 0;
     uint32_t old_order = e->order;
-    int wrapped = 0;
+    int wrapped = 0, pattern_ended = 0;
 
     if (e->pattern_break) {
         if (e->mode == TK_PLAY_SONG && !e->loop_pattern) {
@@ -549,6 +574,7 @@ static void advance_row(tk_engine *e)
     } else if (e->loop_jump_row >= 0) {
         e->row = (uint32_t)e->loop_jump_row;
     } else if (++e->row >= s->patterns[e->pattern].rows) {
+        pattern_ended = 1;
         e->row = 0;
         if (e->mode == TK_PLAY_SONG && !e->loop_pattern)
             e->order++;
@@ -556,6 +582,16 @@ static void advance_row(tk_engine *e)
     if (e->mode == TK_PLAY_SONG && e->order >= s->order_count) {
         e->order = s->restart_order < s->order_count ? s->restart_order : 0;
         wrapped = 1;
+    }
+    if (e->cue != TK_CUE_NONE && (pattern_ended || e->pattern_break)) {
+        /* a cued position starts where this pattern ends, wherever the song would go */
+        if (e->mode == TK_PLAY_SONG && e->cue < s->order_count)
+            e->order = e->cue;
+        else if (e->mode == TK_PLAY_PATTERN && e->cue < s->pattern_count)
+            e->pattern = e->cue;
+        e->row = 0;
+        wrapped = 0;
+        e->cue = TK_CUE_NONE;
     }
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = 0;
@@ -577,6 +613,7 @@ static void advance_row(tk_engine *e)
                 if (v)
                     tk_voice_release(v);
             }
+            tk_midi_transport_stop(e);
             e->mode = TK_STOPPED;
             atomic_store_explicit(&e->playing, 0, memory_order_relaxed);
             tk_emit(e, TK_EVT_STOPPED, e->frame + e->frames_to_tick);
@@ -632,6 +669,7 @@ void tk_replayer_tick(tk_engine *e)
     e->tick_acc_fp += e->tick_frames_fp;
     e->frames_to_tick = (uint32_t)(e->tick_acc_fp >> 32);
     e->tick_acc_fp &= 0xffffffffu;
+    tk_midi_clock_tick(e, e->frames_to_tick);
 
     if (++e->tick >= e->speed_ticks) {
         e->tick = 0;

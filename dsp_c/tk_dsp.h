@@ -129,12 +129,15 @@ typedef struct tk_track_params {
     uint8_t mute;
     uint8_t solo;
     uint8_t fx_columns;             /* 1..TK_MAX_FX_COLUMNS */
+    uint8_t midi_channel;           /* 0: none; 1..16: notes also go out as MIDI on this channel */
+    uint8_t midi_only;              /* 1: the internal instrument stays silent (an external synth plays) */
 } tk_track_params;
 
 typedef struct tk_song {
     uint32_t tracks;                /* 1..TK_MAX_TRACKS */
     uint32_t tempo_bpm;             /* 32..255 */
     uint32_t speed_ticks;           /* 1..31 ticks per row */
+    uint32_t rows_per_beat;         /* 1..32: a beat is 24 MIDI clocks */
     float master_volume;            /* 0..2 */
     uint8_t interpolation;          /* enum tk_interpolation */
     uint32_t order_count;           /* 1..256 */
@@ -167,15 +170,28 @@ enum tk_command_type {
     TK_CMD_MASTER_VOLUME,  /* value 0..2 */
     TK_CMD_INSTRUMENT_PARAM, /* a: instrument number, b: enum tk_instrument_param, value */
     TK_CMD_SET_STOP_AT_END, /* a: 1 stops (voices release) where the song would loop; 0 loops */
-    TK_CMD_SET_METERING     /* a: 0 stops TK_EVT_LEVELS events (offline render), 1 sends them (default) */
+    TK_CMD_SET_METERING,    /* a: 0 stops TK_EVT_LEVELS events (offline render), 1 sends them (default) */
+    TK_CMD_LIVE_BEND,       /* value: pitch offset of every live note, semitones -48..48 (pitch bend) */
+    TK_CMD_LIVE_MOD,        /* value 0..1: vibrato depth of every live note (mod wheel; 1 = +-50 cents) */
+    TK_CMD_SET_MIDI_CLOCK,  /* a: 1 sends MIDI clock (24 per beat) and start/stop/continue/song position */
+    TK_CMD_CUE              /* a: order position (song mode) or pattern (pattern mode) to go to at the
+                               end of the current pattern; a = TK_CUE_NONE cancels */
 };
+#define TK_CUE_NONE 65535
 
 enum tk_instrument_param {
     TK_IP_VOLUME = 0, TK_IP_PAN, TK_IP_CUTOFF_HZ, TK_IP_RESONANCE, TK_IP_DRIVE,
     TK_IP_FILTER_ENV_OCTAVES, TK_IP_LFO_RATE_HZ, TK_IP_LFO_DEPTH,
     TK_IP_OSC1_LEVEL, TK_IP_OSC2_LEVEL, TK_IP_OSC1_FINE_CENTS, TK_IP_OSC2_FINE_CENTS,
-    TK_IP_OSC1_PULSE_WIDTH, TK_IP_OSC2_PULSE_WIDTH, TK_IP_COUNT
+    TK_IP_OSC1_PULSE_WIDTH, TK_IP_OSC2_PULSE_WIDTH,
+    TK_IP_AMP_ATTACK_S, TK_IP_AMP_DECAY_S, TK_IP_AMP_SUSTAIN, TK_IP_AMP_RELEASE_S,
+    TK_IP_FILTER_ATTACK_S, TK_IP_FILTER_DECAY_S, TK_IP_FILTER_SUSTAIN, TK_IP_FILTER_RELEASE_S,
+    TK_IP_OSC1_COARSE, TK_IP_OSC2_COARSE, TK_IP_GLIDE_S, TK_IP_COUNT
 };
+/* Continuous parameters (volume, pan, filter, drive, LFO, oscillator level, fine tune,
+ * width and sustain levels) glide to a new value with a 10 ms time constant instead of
+ * jumping, so a controller turned by hand does not zip; cutoff glides in octaves. Envelope
+ * times, coarse tune and glide time take effect at once: they are not heard as a step. */
 
 typedef struct tk_command {
     uint32_t type;                  /* enum tk_command_type */
@@ -208,7 +224,21 @@ typedef struct tk_event {
     void *ptr;
 } tk_event;
 
-#define TK_LEVELS_PERIOD_FRAMES 512 /* levels events are sent this often */
+#define TK_LEVELS_PERIOD_FRAMES 512
+
+/* ---- MIDI out of the engine ----------------------------------------------- */
+
+/* A MIDI message the replayer produced (clock, transport, an external-synth track's
+ * notes), stamped like events with when it is due: send it at time_s and it sounds with
+ * the audio around it. Messages come out in time order. */
+typedef struct tk_midi_event {
+    uint64_t frame;
+    double time_s;
+    uint8_t size;                   /* 1..3 bytes */
+    uint8_t data[3];
+} tk_midi_event;
+
+#define TK_MIDI_QUEUE_CAPACITY 4096 /* a power of two */ /* levels events are sent this often */
 
 /* ---- the engine --------------------------------------------------------- */
 
@@ -218,6 +248,7 @@ typedef struct tk_engine_stats {
     uint64_t frames_rendered;
     uint32_t faults;                /* non-finite blocks replaced by silence */
     uint32_t events_dropped;        /* events lost because the out-queue was full */
+    uint32_t midi_dropped;          /* MIDI messages lost because their queue was full */
     uint32_t voices_active;
     uint32_t playing;               /* 1 while the song or a pattern plays */
     uint64_t callbacks;             /* stream callbacks run */
@@ -254,6 +285,10 @@ int tk_engine_push_command(tk_engine *engine, const tk_command *command);
 /* Take the oldest event. Returns 1 if one was taken, 0 if none.
  * Control side only (the single consumer). Audio-safe, wait-free. */
 int tk_engine_pop_event(tk_engine *engine, tk_event *event);
+
+/* Take the oldest MIDI message. Returns 1 if one was taken, 0 if none.
+ * One control-side thread only (the MIDI sender: the single consumer). Audio-safe. */
+int tk_engine_pop_midi(tk_engine *engine, tk_midi_event *event);
 
 /* Counters; values may lag by one block. Any thread. Audio-safe. */
 void tk_engine_get_stats(const tk_engine *engine, tk_engine_stats *stats);

@@ -11,6 +11,7 @@
 typedef struct tk_ring {
     _Alignas(64) _Atomic uint32_t head;   /* next slot to write; only the producer stores */
     _Alignas(64) _Atomic uint32_t tail;   /* next slot to read; only the consumer stores */
+    uint32_t capacity;                    /* slots; a power of two; set once at init */
 } tk_ring;
 
 int tk_ring_push(tk_ring *ring, void *slots, size_t slot_bytes, const void *item);
@@ -90,17 +91,32 @@ typedef struct tk_channel {
     uint8_t delay_tick;             /* EDx: tick at which the delayed cell plays, 0xff none */
     uint8_t retrig_ticks;           /* E9x interval, 0 none */
     tk_cell delayed;                /* the cell EDx holds back */
+    uint8_t midi_note;              /* MIDI note sounding on the external synth, TK_NOTE_NONE none */
+    uint8_t midi_program;           /* last program sent, 0xff none */
+    uint8_t midi_cc;                /* controller number Mxx sends (Nxx sets it) */
 } tk_channel;
 
 /* ---- the engine --------------------------------------------------------- */
 
 enum tk_play_mode { TK_STOPPED = 0, TK_PLAY_SONG, TK_PLAY_PATTERN };
 
+/* An instrument parameter on its way to a new value (engine.c). */
+#define TK_MAX_SMOOTHERS 64
+#define TK_SMOOTH_S 0.010f          /* time constant of a parameter's glide */
+typedef struct tk_smoother {
+    uint8_t active;
+    uint8_t param;                  /* enum tk_instrument_param */
+    uint8_t instrument;             /* 1..255 */
+    float target;
+} tk_smoother;
+
 struct tk_engine {
     tk_ring commands;
     tk_ring events;
     tk_command command_slots[TK_QUEUE_CAPACITY];
     tk_event event_slots[TK_QUEUE_CAPACITY];
+    tk_ring midi;
+    tk_midi_event midi_slots[TK_MIDI_QUEUE_CAPACITY];
 
     float rate_hz;
     uint32_t declick_frames;        /* fade-out of a replaced or stopped voice */
@@ -125,6 +141,11 @@ struct tk_engine {
     uint8_t in_pattern_delay;
     int32_t loop_jump_row;          /* E6x: row to jump back to at the end of this row, -1 none */
     uint32_t rng;                   /* xorshift32 for random vibrato/tremolo waveforms */
+    uint32_t cue;                   /* order (song) or pattern to go to after this pattern, TK_CUE_NONE */
+
+    /* MIDI out (midi.c) */
+    uint8_t midi_clock;             /* send clock and transport */
+    uint32_t clock_phase;           /* position in the beat, in 1/24 tick: a clock is due at multiples of ticks per beat */
 
     tk_channel channel[TK_MAX_TRACKS];
     tk_voice voice[TK_MAX_VOICES];
@@ -138,10 +159,18 @@ struct tk_engine {
     float master_gain, master_step, master_target;
     uint32_t master_ramp;
     float peak[TK_MAX_TRACKS + 1][2];        /* since the last levels event */
+
+    /* controls */
+    tk_smoother smoother[TK_MAX_SMOOTHERS];
+    float smooth_coef;              /* one-pole step per control block */
+    float live_bend_units;          /* pitch bend on live notes, 1/64 semitone */
+    float live_mod;                 /* mod wheel 0..1 */
+    float mod_phase;                /* 0..1, the live vibrato's phase */
+    float mod_units;                /* live vibrato offset this control block */
     _Atomic uint32_t peak_bits[TK_MAX_TRACKS + 1][2]; /* max since the last tk_engine_get_peak */
 
     /* stats */
-    _Atomic uint32_t faults, events_dropped, voices_active, playing;
+    _Atomic uint32_t faults, events_dropped, midi_dropped, voices_active, playing;
     _Atomic uint32_t pos_order, pos_row, pos_tick;
     _Atomic uint64_t frames_rendered;
 
@@ -189,6 +218,16 @@ void tk_replayer_set_speed(tk_engine *e, uint32_t ticks);
 void tk_replayer_song_changed(tk_engine *e);
 tk_voice *tk_channel_voice(tk_engine *e, uint32_t track);
 uint32_t tk_frames_to_control(const tk_engine *e);
+
+/* midi.c */
+void tk_midi_clock_tick(tk_engine *e, uint32_t tick_frames);
+void tk_midi_transport_start(tk_engine *e);
+void tk_midi_transport_stop(tk_engine *e);
+void tk_midi_note_on(tk_engine *e, uint32_t track, uint8_t note, uint8_t velocity);
+void tk_midi_note_off(tk_engine *e, uint32_t track);
+void tk_midi_program(tk_engine *e, uint32_t track, uint8_t instrument);
+void tk_midi_cc(tk_engine *e, uint32_t track, uint8_t controller, uint8_t value);
+void tk_midi_bend(tk_engine *e, uint32_t track, uint8_t param);
 
 /* tables.c */
 extern const uint8_t tk_vibrato_sine[32];

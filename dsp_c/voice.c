@@ -164,6 +164,8 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
 
     float lfo_pitch = ins->lfo_dest == TK_LFO_PITCH ? v->lfo_value * ins->lfo_depth * 768.0f : 0.0f;
     float pitch = v->pitch_units + v->glide_units + lfo_pitch;
+    if (v->live_note != TK_NOTE_NONE) /* bend and mod wheel play on what is played live */
+        pitch += e->live_bend_units + e->mod_units;
 
     if (ins->kind == TK_KIND_SAMPLE) {
         double ratio = (double)ins->sample_rate_hz / rate *

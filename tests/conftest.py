@@ -14,8 +14,9 @@ TESTS = Path(__file__).resolve().parent
 # ports) disturb each other even on separate servers.
 JACK_TESTS = (
     "audio/",
-    "io/test_midi.py",
-    "ui/test_midi_ui.py",
+    "io/test_midi",  # every tests/io/test_midi*.py, tests/ui/test_midi*.py, tests/test_midi*.py
+    "ui/test_midi",
+    "test_midi",
     "test_cli_play.py",
     "test_bench_smoke.py",
     "test_session_rate.py",

@@ -112,6 +112,7 @@ class CompiledSong:
         s.tracks = len(song.tracks)
         s.tempo_bpm = song.tempo_bpm
         s.speed_ticks = song.speed_ticks
+        s.rows_per_beat = song.rows_per_beat
         s.master_volume = song.master_volume
         s.interpolation = _INTERPOLATION[song.interpolation]
         orders = ffi.new("uint16_t[]", song.order)
@@ -126,6 +127,8 @@ class CompiledSong:
             params.mute = track.mute
             params.solo = track.solo
             params.fx_columns = track.effect_columns
+            params.midi_channel = track.midi_channel or 0
+            params.midi_only = track.midi_only
 
     def _fill_patterns(self, song: Song) -> None:
         patterns = ffi.new("tk_pattern[]", len(song.patterns))

@@ -65,6 +65,20 @@ class FaultDetected:
     time_s: float = field(default=0.0, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class MidiDue:
+    """A MIDI message from the replayer (clock, transport, an external-synth track), due at
+    time_s on the output stream's clock: sent then, it lines up with the audio around it."""
+
+    frame: int
+    data: bytes
+    time_s: float = field(default=0.0, compare=False)
+
+
+CUE_NONE = lib.TK_CUE_NONE
+"""cue() value that cancels a cue."""
+
+
 # Every event's time_s is when it is heard, in seconds on the output stream's
 # clock (frame / rate when no stream has run); equality ignores it.
 KernelEvent = RowReached | LevelsMeasured | SongEnded | Stopped | FaultDetected
@@ -81,6 +95,7 @@ class KernelStats:
     underflows: int = 0
     load_last: float = 0.0
     load_max: float = 0.0
+    midi_dropped: int = 0
     """Loads are the time a stream callback took over its block's duration."""
 
 
@@ -105,6 +120,7 @@ class Kernel:
         self._cmd = ffi.new("tk_command *")
         self._send_lock = threading.Lock()
         self._evt = ffi.new("tk_event *")
+        self._midi_evt = ffi.new("tk_midi_event *")
 
     # ---- songs -----------------------------------------------------------
 
@@ -170,6 +186,23 @@ class Kernel:
     def set_instrument_param(self, instrument: int, param: int, value: float) -> None:
         """param: one of the kernel's TK_IP_* numbers."""
         self._send(lib.TK_CMD_INSTRUMENT_PARAM, a=instrument, b=param, value=value)
+
+    def set_live_bend(self, semitones: float) -> None:
+        """Pitch bend on every live note (MIDI keyboard), -48..48 semitones."""
+        self._send(lib.TK_CMD_LIVE_BEND, value=semitones)
+
+    def set_live_mod(self, depth: float) -> None:
+        """Mod wheel 0..1: vibrato on every live note, up to +-50 cents."""
+        self._send(lib.TK_CMD_LIVE_MOD, value=depth)
+
+    def set_midi_clock(self, on: bool) -> None:
+        """Send MIDI clock (24 per beat) with start/stop/continue and song position while playing."""
+        self._send(lib.TK_CMD_SET_MIDI_CLOCK, a=int(on))
+
+    def cue(self, position: int) -> None:
+        """Go to this order position (song play) or pattern (pattern play) when the playing
+        pattern ends; CUE_NONE cancels."""
+        self._send(lib.TK_CMD_CUE, a=position)
 
     def set_cell(self, pattern: int, row: int, track: int, cell: Cell) -> None:
         """Write one pattern cell into the playing song; heard when the row plays."""
@@ -252,6 +285,15 @@ class Kernel:
                 self._songs.pop(int(ffi.cast("uintptr_t", evt.ptr)), None)
         return found
 
+    def midi_due(self) -> list[MidiDue]:
+        """Drain the kernel's MIDI messages, oldest first. One thread only (the MIDI sender)."""
+        found: list[MidiDue] = []
+        evt = self._midi_evt
+        while lib.tk_engine_pop_midi(self._engine, evt):
+            data = bytes(ffi.buffer(evt.data, evt.size))
+            found.append(MidiDue(evt.frame, data, evt.time_s))
+        return found
+
     def stats(self) -> KernelStats:
         s = ffi.new("tk_engine_stats *")
         lib.tk_engine_get_stats(self._engine, s)
@@ -265,6 +307,7 @@ class Kernel:
             s.underflows,
             s.load_last,
             s.load_max,
+            s.midi_dropped,
         )
 
     # ---- real-time stream ----------------------------------------------------

@@ -34,6 +34,10 @@ class Track(StrictModel):
     mute: bool = False
     solo: bool = False
     effect_columns: int = Field(default=1, ge=1, le=MAX_EFFECT_COLUMNS)
+    midi_channel: int | None = Field(default=None, ge=1, le=16)
+    """Notes, program changes and the I/M/N effects also go out as MIDI on this channel."""
+    midi_only: bool = False
+    """The external synth alone plays this track: its internal instrument stays silent."""
 
 
 class Song(StrictModel):
