@@ -350,6 +350,7 @@ static void run_command(tk_engine *e, const tk_command *c)
         memset(e->smoother, 0, sizeof e->smoother);
         tk_replayer_song_changed(e);
         update_all_tracks(e);
+        set_master(e, next->master_volume); /* an undone fader move is heard at once */
         if (old) {
             tk_event ev = { .type = TK_EVT_SONG_RELEASED, .frame = e->frame, .ptr = old };
             tk_emit_event(e, &ev);
@@ -395,6 +396,12 @@ static void run_command(tk_engine *e, const tk_command *c)
     case TK_CMD_INSTRUMENT_PARAM: set_instrument_param(e, c->a, c->b, c->value); break;
     case TK_CMD_SET_MIDI_CLOCK: e->midi_clock = c->a != 0; break;
     case TK_CMD_CUE: e->cue = c->a; break;
+    case TK_CMD_CLOCK_FOLLOW:
+        e->follow = c->a != 0;
+        if (!e->follow && e->mode != TK_STOPPED)
+            tk_replayer_set_tempo(e, e->tempo_bpm); /* back to the song's own */
+        break;
+    case TK_CMD_CLOCK_IN: tk_follow_pulse(e, (uint64_t)c->a | ((uint64_t)c->b << 32)); break;
     case TK_CMD_LIVE_BEND:
         if (isfinite(c->value))
             e->live_bend_units = fminf(fmaxf(c->value, -48.0f), 48.0f) * 64.0f;
@@ -560,6 +567,8 @@ void tk_engine_get_stats(const tk_engine *e, tk_engine_stats *stats)
     stats->faults = atomic_load_explicit(&m->faults, memory_order_relaxed);
     stats->events_dropped = atomic_load_explicit(&m->events_dropped, memory_order_relaxed);
     stats->midi_dropped = atomic_load_explicit(&m->midi_dropped, memory_order_relaxed);
+    uint32_t bpm_bits = atomic_load_explicit(&m->follow_bpm_bits, memory_order_relaxed);
+    memcpy(&stats->follow_bpm, &bpm_bits, sizeof bpm_bits);
     stats->voices_active = atomic_load_explicit(&m->voices_active, memory_order_relaxed);
     stats->playing = atomic_load_explicit(&m->playing, memory_order_relaxed);
     stats->callbacks = atomic_load_explicit(&m->callbacks, memory_order_relaxed);

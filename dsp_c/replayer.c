@@ -68,6 +68,8 @@ void tk_replayer_set_tempo(tk_engine *e, uint32_t bpm)
 {
     bpm = (uint32_t)clampi((int32_t)bpm, 32, 255);
     e->tempo_bpm = bpm;
+    if (e->follow && e->ext_period_frames > 0)
+        return; /* an external clock sets the pace; Fxx and the song's tempo wait */
     /* 2.5 * rate / bpm frames per tick, rounded up in 32.32 so that the sum
      * over n ticks floors to exactly floor(n * 2.5 * rate / bpm). */
     uint64_t rate = (uint64_t)e->rate_hz;
@@ -509,6 +511,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
     e->rng = 0x2545F491u;
     e->cue = TK_CUE_NONE;
+    tk_follow_started(e);
     tk_midi_transport_start(e);
     atomic_store_explicit(&e->playing, 1, memory_order_relaxed);
 }
@@ -638,6 +641,7 @@ void tk_replayer_tick(tk_engine *e)
     const tk_song *s = e->song;
     uint32_t tracks = s->tracks;
 
+    tk_follow_tick(e);
     for (uint32_t t = 0; t < tracks; t++) {
         e->channel[t].pitch_offset_units = 0;
         e->channel[t].volume_offset = 0;
@@ -670,6 +674,7 @@ void tk_replayer_tick(tk_engine *e)
     e->frames_to_tick = (uint32_t)(e->tick_acc_fp >> 32);
     e->tick_acc_fp &= 0xffffffffu;
     tk_midi_clock_tick(e, e->frames_to_tick);
+    e->tick_clocks = 24.0 / ((double)e->speed_ticks * (e->song->rows_per_beat ? e->song->rows_per_beat : 4));
 
     if (++e->tick >= e->speed_ticks) {
         e->tick = 0;

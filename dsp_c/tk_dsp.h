@@ -174,8 +174,10 @@ enum tk_command_type {
     TK_CMD_LIVE_BEND,       /* value: pitch offset of every live note, semitones -48..48 (pitch bend) */
     TK_CMD_LIVE_MOD,        /* value 0..1: vibrato depth of every live note (mod wheel; 1 = +-50 cents) */
     TK_CMD_SET_MIDI_CLOCK,  /* a: 1 sends MIDI clock (24 per beat) and start/stop/continue/song position */
-    TK_CMD_CUE              /* a: order position (song mode) or pattern (pattern mode) to go to at the
+    TK_CMD_CUE,             /* a: order position (song mode) or pattern (pattern mode) to go to at the
                                end of the current pattern; a = TK_CUE_NONE cancels */
+    TK_CMD_CLOCK_FOLLOW,    /* a: 1 slaves the tempo to TK_CMD_CLOCK_IN pulses, 0 goes back to the song's */
+    TK_CMD_CLOCK_IN         /* an external MIDI clock pulse, heard at engine frame a + b * 2^32 */
 };
 #define TK_CUE_NONE 65535
 
@@ -249,6 +251,7 @@ typedef struct tk_engine_stats {
     uint32_t faults;                /* non-finite blocks replaced by silence */
     uint32_t events_dropped;        /* events lost because the out-queue was full */
     uint32_t midi_dropped;          /* MIDI messages lost because their queue was full */
+    float follow_bpm;               /* tempo taken from an external clock (FastTracker II BPM), 0 none */
     uint32_t voices_active;
     uint32_t playing;               /* 1 while the song or a pattern plays */
     uint64_t callbacks;             /* stream callbacks run */

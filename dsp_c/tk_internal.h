@@ -100,6 +100,8 @@ typedef struct tk_channel {
 
 enum tk_play_mode { TK_STOPPED = 0, TK_PLAY_SONG, TK_PLAY_PATTERN };
 
+#define TK_FOLLOW_WINDOW 24         /* pulses fitted for the external tempo: one beat */
+
 /* An instrument parameter on its way to a new value (engine.c). */
 #define TK_MAX_SMOOTHERS 64
 #define TK_SMOOTH_S 0.010f          /* time constant of a parameter's glide */
@@ -147,6 +149,19 @@ struct tk_engine {
     uint8_t midi_clock;             /* send clock and transport */
     uint32_t clock_phase;           /* position in the beat, in 1/24 tick: a clock is due at multiples of ticks per beat */
 
+    /* following an external clock (follow.c) */
+    uint8_t follow;
+    uint32_t ext_total;             /* pulses ever taken; the ring's next slot */
+    uint32_t ext_count;             /* recent pulses in ext_frames that the fit uses */
+    uint64_t ext_frames[TK_FOLLOW_WINDOW]; /* when the latest pulses were heard, a ring */
+    uint32_t ext_since_start;       /* pulses since the replayer started; 0: next one sets the phase */
+    double ext_period_frames;       /* the fitted clock period, 0 unknown */
+    double phase_ref_clocks;        /* internal clocks minus external pulses at the first pulse */
+    uint32_t off_beat;              /* consecutive pulses far off the fitted line */
+    uint64_t tick_start_frame;      /* where the tick being played began */
+    double clocks_at_tick;          /* internal clocks (24 a beat) played before that tick */
+    double tick_clocks;             /* clocks the tick being played lasts (24 / ticks per beat) */
+
     tk_channel channel[TK_MAX_TRACKS];
     tk_voice voice[TK_MAX_VOICES];
     uint64_t voice_serial;
@@ -172,6 +187,7 @@ struct tk_engine {
     /* stats */
     _Atomic uint32_t faults, events_dropped, midi_dropped, voices_active, playing;
     _Atomic uint32_t pos_order, pos_row, pos_tick;
+    _Atomic uint32_t follow_bpm_bits;
     _Atomic uint64_t frames_rendered;
 
     /* the stream clock: where the block being rendered is heard (stream.c) */
@@ -228,6 +244,11 @@ void tk_midi_note_off(tk_engine *e, uint32_t track);
 void tk_midi_program(tk_engine *e, uint32_t track, uint8_t instrument);
 void tk_midi_cc(tk_engine *e, uint32_t track, uint8_t controller, uint8_t value);
 void tk_midi_bend(tk_engine *e, uint32_t track, uint8_t param);
+
+/* follow.c */
+void tk_follow_pulse(tk_engine *e, uint64_t frame);
+void tk_follow_started(tk_engine *e);
+void tk_follow_tick(tk_engine *e);
 
 /* tables.c */
 extern const uint8_t tk_vibrato_sine[32];

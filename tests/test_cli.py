@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
+from tracker import cli
 from tracker.io.project import Project, load_project, save_project
 from tracker.model import Cell, Song
 from tracker.model.instrument import Oscillator, SynthInstrument
@@ -131,3 +134,46 @@ def test_render_errors_are_one_line(tmp_path: Path) -> None:
     unwritable = tmp_path / "no" / "such" / "dir" / "out.wav"
     assert_one_line_error(run("render", "-o", unwritable, "--seconds", "0.1"), "cannot write")
     assert not out.exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ui_midi_options_reach_the_app_for_this_run_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.config import Config, load_config, save_config
+    from tracker.ui.app import TrackerApp
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    saved = Config(midi_inputs=("saved-in",), midi_output="saved-out", midi_channel=3)
+    save_config(saved)
+    config_file = tmp_path / "tracker" / "config.toml"
+    before = config_file.read_bytes()
+    started: list[TrackerApp] = []
+    monkeypatch.setattr(TrackerApp, "run", lambda app, *a, **k: started.append(app))
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    options = ["--midi-in", "keys", "--midi-out", "synth", "--midi-api", "jack"]
+    assert cli.main(options) == 0
+    (app,) = started
+    assert app.config.effective == Config(
+        midi_api="jack", midi_inputs=("keys",), midi_output="synth", midi_channel=3
+    )
+    assert app.config.saved == saved == load_config(config_file)
+    assert app.midi_ports.wanted_inputs == ("keys",)
+    assert app.midi_ports.wanted_output == "synth"
+    assert app.midi_player.channel == 2  # the MIDI channel 3 is 2 on the wire
+    assert config_file.read_bytes() == before
+    # Without options, the saved settings are used.
+    assert cli.main([]) == 0
+    assert started[1].config.effective == saved
+
+
+def test_ui_midi_option_mistakes_are_one_line() -> None:
+    result = run("--midi-api", "oss")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "--midi-api" in result.stderr and "'oss'" in result.stderr

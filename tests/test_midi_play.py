@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import mido
 import numpy as np
+import pytest
 
 from tests.ui.app_support import small_song
 from tracker.io.project import Project
-from tracker.midi_play import MidiPlayer, NoteTyped, ProgramChosen, Target, UiEvent
+from tracker.midi_play import MidiPlayer, NoteReleased, NoteTyped, ProgramChosen, Target, UiEvent
 from tracker.session import Session
 
 BLOCK = 4800  # 0.1 s
@@ -110,3 +111,116 @@ def test_all_off_releases_everything_even_under_the_pedal() -> None:
         midi.handle(mido.Message("note_on", note=note, velocity=90))
     midi.all_off()
     assert voices(session, 1.0) == 0
+
+
+class Calls:
+    """LiveNotes that only writes down what it is asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int | None]] = []
+
+    def note_on(self, track: int, note: int, instrument: int, velocity: float = 1.0) -> None:
+        self.calls.append(("on", track, note))
+
+    def note_off(self, track: int, note: int | None = None) -> None:
+        self.calls.append(("off", track, note))
+
+    def set_live_bend(self, semitones: float) -> None:
+        self.calls.append(("bend", 0, None))
+
+    def set_live_mod(self, depth: float) -> None:
+        self.calls.append(("mod", 0, None))
+
+
+def test_record_mode_spreads_a_chord_over_the_tracks_it_sounds_on() -> None:
+    notes = Calls()
+    seen: list[UiEvent] = []
+    target = Target(track=1, instrument=1, tracks=3, spread=True)
+    midi = MidiPlayer(notes, lambda: target, seen.append)
+    times = iter([5.0, 5.1, 5.2, 6.0, 6.1])
+    midi.clock = lambda: next(times)
+    for note in (60, 64, 67):
+        midi.handle(mido.Message("note_on", note=note, velocity=127))
+    midi.handle(mido.Message("note_off", note=64))
+    midi.handle(mido.Message("note_on", note=72, velocity=127))  # takes the freed track
+    assert notes.calls == [
+        ("on", 1, 60),
+        ("on", 2, 64),
+        ("on", 0, 67),
+        ("off", 2, 64),
+        ("on", 2, 72),
+    ]
+    assert seen == [
+        NoteTyped(60, 1.0, 1),
+        NoteTyped(64, 1.0, 2),
+        NoteTyped(67, 1.0, 0),
+        NoteReleased(64, 2),
+        NoteTyped(72, 1.0, 2),
+    ]
+    arrivals = [event.arrived_s for event in seen if not isinstance(event, ProgramChosen)]
+    assert arrivals == [5.0, 5.1, 5.2, 6.0, 6.1]
+
+
+def test_without_record_a_chord_stays_on_the_cursors_track() -> None:
+    notes = Calls()
+    midi = MidiPlayer(notes, lambda: Target(track=2, instrument=1, tracks=4), lambda event: None)
+    for note in (60, 64):
+        midi.handle(mido.Message("note_on", note=note, velocity=100))
+    assert notes.calls == [("on", 2, 60), ("on", 2, 64)]
+
+
+def test_a_key_released_under_the_pedal_frees_its_track_but_keeps_sounding() -> None:
+    notes = Calls()
+    seen: list[UiEvent] = []
+    target = Target(track=0, instrument=1, tracks=4, spread=True)
+    midi = MidiPlayer(notes, lambda: target, seen.append)
+    midi.handle(mido.Message("control_change", control=64, value=127))
+    midi.handle(mido.Message("note_on", note=60, velocity=100))
+    midi.handle(mido.Message("note_off", note=60))
+    midi.handle(mido.Message("note_on", note=62, velocity=100))
+    assert notes.calls == [("on", 0, 60), ("on", 0, 62)]
+    assert NoteReleased(60, 0) in seen
+
+
+def pitch_hz(session: Session, seconds: float = 0.2) -> float:
+    """The strongest frequency of what the session renders next (track 0's saw or sine)."""
+    out = session.kernel.render(int(48000 * seconds))[:, 0].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out)), 8 * len(out)))
+    return float(np.argmax(spectrum) * 48000 / (8 * len(out)))
+
+
+def test_pitch_wheel_bends_the_sounding_notes_over_the_configured_range() -> None:
+    session, midi, _ = player()
+    midi.handle(mido.Message("note_on", note=69, velocity=100))  # A4 on MIDI: 440 Hz here
+    plain = pitch_hz(session)
+    midi.handle(mido.Message("pitchwheel", pitch=8191))
+    up = pitch_hz(session)
+    midi.bend_semitones = 12
+    midi.handle(mido.Message("pitchwheel", pitch=-8192))
+    down = pitch_hz(session)
+    midi.all_off()  # the wheel's position goes with the notes
+    midi.handle(mido.Message("note_on", note=69, velocity=100))
+    after = pitch_hz(session)
+
+    assert up / plain == pytest.approx(2 ** (2 * 8191 / 8192 / 12), rel=2e-3)
+    assert down / plain == pytest.approx(0.5, rel=2e-3)
+    assert after == pytest.approx(plain, rel=2e-3)
+
+
+def test_mod_wheel_makes_the_sounding_notes_wobble() -> None:
+    session, midi, _ = player()
+    midi.handle(mido.Message("note_on", note=69, velocity=100))
+    session.kernel.render(4800)
+
+    def spread_cents() -> float:
+        out = session.kernel.render(48000)[:, 0].astype(np.float64)
+        up = np.flatnonzero((out[:-1] < 0) & (out[1:] >= 0))
+        exact = up + out[up] / (out[up] - out[up + 1])
+        cents = 1200 * np.log2(48000 / np.diff(exact) / 440.0)
+        return float(np.percentile(cents, 99) - np.percentile(cents, 1))
+
+    still = spread_cents()
+    midi.handle(mido.Message("control_change", control=1, value=127))
+    wobbling = spread_cents()
+    assert still < 5
+    assert wobbling > 80  # about +-50 cents at full wheel

@@ -326,8 +326,20 @@ def _ui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--midi-in",
         metavar="NAME",
-        help="also play from this MIDI input (see 'tracker devices'); our own port "
-        "tracker:in is always open",
+        help="play from this MIDI input (see 'tracker devices') instead of those in "
+        "config.toml, this time only; our own port tracker:in is always open",
+    )
+    parser.add_argument(
+        "--midi-out",
+        metavar="NAME",
+        help="send to this MIDI output instead of the one in config.toml, this time only; "
+        "our own port tracker:out is always open",
+    )
+    parser.add_argument(
+        "--midi-api",
+        choices=("alsa", "jack"),
+        help="the MIDI system, this time only (default: config.toml's, else ALSA if there, "
+        "else a running JACK server)",
     )
     return parser
 
@@ -347,7 +359,14 @@ def _ui(args: argparse.Namespace) -> int:
     else:
         project = Project(song=Song.new(tracks=4), samples={}, path=args.song)
         notice = f"new song: Ctrl+S saves it to {args.song}  ·  F1 help"
-    run(project, audio_device=args.device, notice=notice, midi_in=args.midi_in)
+    run(
+        project,
+        audio_device=args.device,
+        notice=notice,
+        midi_in=args.midi_in,
+        midi_out=args.midi_out,
+        midi_api=args.midi_api,
+    )
     return 0
 
 

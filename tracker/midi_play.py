@@ -2,17 +2,25 @@
 
 ``MidiPlayer.handle`` runs on the MIDI input's reader thread (tracker.io.midi), so a note
 reaches the kernel's command queue without waiting for the UI; what the UI must do (write a note at
-the cursor in edit mode, select an instrument) is handed to it through ``on_ui``.
+the cursor in edit mode, select an instrument) is handed to it through ``on_ui``. In record
+mode a chord is spread over adjacent tracks (tracker.record.ChordSpread), here, so it sounds
+on the tracks it is written to; each note's arrival time is taken here too, on this thread.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 import mido
 
+from tracker.record import ChordSpread
+
+MOD_WHEEL_CC: Final = 1
+CONTROL_MAX: Final = 127
+PITCH_WHEEL_HALF: Final = 8192  # mido's pitch is -8192..8191
 SUSTAIN_CC: Final = 64
 SUSTAIN_ON: Final = 64  # pedal values from this up hold notes (the MIDI spec's half point)
 VELOCITY_MAX: Final = 127
@@ -25,6 +33,10 @@ class LiveNotes(Protocol):
 
     def note_off(self, track: int, note: int | None = None) -> None: ...
 
+    def set_live_bend(self, semitones: float) -> None: ...
+
+    def set_live_mod(self, depth: float) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -32,6 +44,10 @@ class Target:
 
     track: int
     instrument: int
+    tracks: int = 1
+    """Tracks in the song, for spreading a chord."""
+    spread: bool = False
+    """Spread chords over adjacent tracks (record mode, as FastTracker II's multichannel record)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +56,19 @@ class NoteTyped:
 
     note: int
     velocity: float
+    track: int = 0
+    """The track it sounds on (and is recorded to)."""
+    arrived_s: float = field(default=0.0, compare=False)
+    """When it arrived, time.monotonic() on the reader thread."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReleased:
+    """A key let go (pedal or not): in record mode a note-off may be written."""
+
+    note: int
+    track: int
+    arrived_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +78,7 @@ class ProgramChosen:
     number: int
 
 
-UiEvent = NoteTyped | ProgramChosen
+UiEvent = NoteTyped | NoteReleased | ProgramChosen
 
 
 class MidiPlayer:
@@ -68,12 +97,17 @@ class MidiPlayer:
         self._target = target
         self._on_ui = on_ui
         self.channel = channel
+        self.bend_semitones = 2.0
+        """The pitch wheel's range up and down (the user config's pitch_bend_semitones)."""
         self._sounding: dict[int, int] = {}
         """note -> the track it was started on, so its note-off goes there even if the
         cursor moved meanwhile."""
         self._sustain = False
         self._held: set[int] = set()
         """Notes released while the pedal was down."""
+        self._spread = ChordSpread()
+        self.clock: Callable[[], float] = time.monotonic
+        """Stamps each note's arrival (tests may stand in a clock of their own)."""
 
     def handle(self, message: mido.Message, delta_s: float = 0.0) -> None:
         """One incoming message (the MIDI input's reader thread)."""
@@ -90,19 +124,29 @@ class MidiPlayer:
             self._pedal(message.value >= SUSTAIN_ON)
         elif kind == "program_change":
             self._on_ui(ProgramChosen(message.program + 1))
+        elif kind == "pitchwheel":
+            self._notes.set_live_bend(message.pitch / PITCH_WHEEL_HALF * self.bend_semitones)
+        elif kind == "control_change" and message.control == MOD_WHEEL_CC:
+            self._notes.set_live_mod(message.value / CONTROL_MAX)
 
     def _note_on(self, note: int, velocity: float) -> None:
+        arrived_s = self.clock()
         target = self._target()
         previous = self._sounding.get(note)
         if previous is not None:  # the same key again (a pedal held it): restart it
             self._notes.note_off(previous, note)
         self._held.discard(note)
+        track = self._spread.press(note, target.track, target.tracks, target.spread)
         if target.instrument:
-            self._notes.note_on(target.track, note, target.instrument, velocity)
-            self._sounding[note] = target.track
-        self._on_ui(NoteTyped(note, velocity))
+            self._notes.note_on(track, note, target.instrument, velocity)
+            self._sounding[note] = track
+        self._on_ui(NoteTyped(note, velocity, track, arrived_s))
 
     def _note_off(self, note: int) -> None:
+        arrived_s = self.clock()
+        released = self._spread.release(note)
+        if released is not None:
+            self._on_ui(NoteReleased(note, released, arrived_s))
         if self._sustain:
             if note in self._sounding:
                 self._held.add(note)
@@ -127,4 +171,7 @@ class MidiPlayer:
             self._notes.note_off(track, note)
         self._sounding.clear()
         self._held.clear()
+        self._spread.clear()
         self._sustain = False
+        self._notes.set_live_bend(0.0)
+        self._notes.set_live_mod(0.0)

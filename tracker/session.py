@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -30,12 +31,14 @@ from tracker.engine import (
     Stopped,
     compile_song,
 )
-from tracker.engine.kernel import MASTER, NOTE_ALL
+from tracker.engine.kernel import CUE_NONE, MASTER, NOTE_ALL
 from tracker.engine.playback import NULL_DEVICE, DeviceLost, Playback
 from tracker.engine.portaudio import AudioError
 from tracker.io.project import Project, ProjectError, save_project
+from tracker.midi_out import MidiSender, MidiSink
 from tracker.model import Cell, Song
 from tracker.model.history import History, Step
+from tracker.model.params import Param, find_param
 from tracker.play import PlayOptions, choose_rate
 
 PlayState = Literal["stopped", "song", "pattern"]
@@ -82,6 +85,18 @@ class Session:
         self._stop_at_s: float | None = None
         self._state: PlayState = "stopped"
         self.loop_pattern = False
+        self.midi_outputs: Callable[[], Sequence[MidiSink]] = tuple
+        """The ports the kernel's MIDI (clock, external-synth tracks) goes to; the UI sets it."""
+        self.midi_clock = False
+        self.following_clock = False
+        self.cued: int | None = None
+        """The order position (song play) or pattern (pattern play) cued to start next."""
+        self._midi_sender: MidiSender | None = None
+        self.plays = 0
+        """Playback starts so far: each resets the speed and tempo to the song's."""
+        self.rows_drained: list[RowReached] = []
+        """The rows the last poll() took from the kernel, heard or not yet, in play order
+        (for placing recorded MIDI notes)."""
 
     # ---- the song ---------------------------------------------------------------------
 
@@ -93,10 +108,11 @@ class Session:
     def dirty(self) -> bool:
         return not self.history.saved
 
-    def edit(self, song: Song, label: str, where: object = None) -> None:
-        """Make ``song`` current (undoable as ``label``) and let the kernel hear it."""
+    def edit(self, song: Song, label: str, where: object = None, group: object = None) -> None:
+        """Make ``song`` current (undoable as ``label``; see History.apply for ``group``)
+        and let the kernel hear it."""
         before = self.history.song
-        self.history.apply(song, label, where)
+        self.history.apply(song, label, where, group)
         self._sync(before, song)
 
     def undo(self) -> Step | None:
@@ -161,20 +177,31 @@ class Session:
         if device != NULL_DEVICE:
             try:
                 self.audio_notice = self._open_device(device)
-                return self.audio_notice
             except AudioError as error:
-                reason = str(error)
-            self.playback.open(NULL_DEVICE)
-            self.audio_notice = f"no audio ({reason}): silent, on the clock"
-            return self.audio_notice
-        self.audio_notice = self.playback.open(NULL_DEVICE)
+                self.playback.open(NULL_DEVICE)
+                self.audio_notice = f"no audio ({error}): silent, on the clock"
+        else:
+            self.audio_notice = self.playback.open(NULL_DEVICE)
+        self._start_midi_sender()
         return self.audio_notice
+
+    def _start_midi_sender(self) -> None:
+        if self._midi_sender is not None:
+            self._midi_sender.close()
+        self.kernel.set_midi_clock(self.midi_clock)
+        self.kernel.follow_clock(self.following_clock)
+        self._midi_sender = MidiSender(
+            self.kernel, self.playback.now_s, lambda: self.midi_outputs()
+        )
 
     def _open_device(self, device: str | None) -> str:
         # The engine runs at the device's rate: a JACK server at 44.1 kHz is common, and
         # JACK takes no other. Nothing plays yet, so a new kernel is cheap here.
         rate_hz, chosen = choose_rate(PlayOptions(device=device))
         if rate_hz != self.kernel.sample_rate_hz:
+            if self._midi_sender is not None:
+                self._midi_sender.close()
+                self._midi_sender = None
             self.playback.close()
             self.kernel = Kernel(rate_hz)
             self.kernel.load(compile_song(self.song, self._sample_frames()))
@@ -183,6 +210,9 @@ class Session:
 
     def close(self) -> None:
         self.kernel.stop()
+        if self._midi_sender is not None:
+            self._midi_sender.close()  # sends the stop's note-offs first
+            self._midi_sender = None
         self.playback.close()
 
     # ---- transport --------------------------------------------------------------------
@@ -211,12 +241,74 @@ class Session:
 
     def stop(self) -> None:
         self.kernel.stop()
+        self.cued = None
         self._state = "stopped"
         self._pending.clear()
 
     def _started(self, state: PlayState) -> None:
         self._state = state
+        self.plays += 1
         self._stop_at_s = None
+
+    def set_midi_clock(self, on: bool) -> None:
+        """MIDI clock out (24 per beat) with start/stop/continue and song position."""
+        self.midi_clock = on
+        self.kernel.set_midi_clock(on)
+
+    def cue(self, position: int | None) -> None:
+        """Start this order position (song play) or pattern (pattern play) when the playing
+        pattern ends; None cancels. Ignored while stopped."""
+        if self._state == "stopped":
+            return
+        self.cued = position
+        self.kernel.cue(CUE_NONE if position is None else position)
+
+    # ---- an external clock (tracker.clock_in; any control thread) -------------------------
+
+    def follow_clock(self, on: bool) -> None:
+        """Take the tempo from an external MIDI clock's pulses (clock_pulse) or the song."""
+        self.following_clock = on
+        self.kernel.follow_clock(on)
+
+    def clock_pulse(self, monotonic_s: float) -> None:
+        """An external clock pulse that arrived at ``monotonic_s``; ignored before the output
+        has called back once (no clock to place it on yet)."""
+        anchor = self.kernel.clock()
+        if anchor is None:
+            return
+        anchor_frame, anchor_s = anchor
+        frame = anchor_frame + round(
+            (self.stream_time_s(monotonic_s) - anchor_s) * self.kernel.sample_rate_hz
+        )
+        if frame >= 0:
+            self.kernel.clock_in(frame)
+
+    def external_play(self, order: int, row: int) -> None:
+        """Start the song for an external clock's start or continue: kernel commands only;
+        the UI thread calls transport_followed() for the rest."""
+        self.kernel.set_stop_at_end(False)
+        self.kernel.set_loop_pattern(self.loop_pattern)
+        self.kernel.play_song(order, row)
+
+    def external_stop(self) -> None:
+        self.kernel.stop()
+
+    def transport_followed(self, state: PlayState) -> None:
+        """The UI thread's part of an external start or stop (see external_play)."""
+        if state == "stopped":
+            self.cued = None
+            self._state = "stopped"
+            self._pending.clear()
+        else:
+            self._started(state)
+
+    def set_live_bend(self, semitones: float) -> None:
+        """Pitch bend on the notes played live (MIDI keyboard)."""
+        self.kernel.set_live_bend(semitones)
+
+    def set_live_mod(self, depth: float) -> None:
+        """Mod wheel 0..1 on the notes played live: vibrato up to +-50 cents."""
+        self.kernel.set_live_mod(depth)
 
     def set_tempo(self, bpm: int) -> None:
         self.kernel.set_tempo(bpm)
@@ -231,12 +323,40 @@ class Session:
     def note_off(self, track: int, note: int | None = None) -> None:
         self.kernel.note_off(track, NOTE_ALL if note is None else note)
 
+    # ---- parameters moved live (MIDI controllers; see tracker.midi_learn) ------------
+
+    def set_param(self, param_id: str, value: float) -> None:
+        """Send a parameter's value (an id of tracker.model.params) to the kernel now, ahead
+        of the song, which catches up through follow_params. Any control thread may call it
+        (the MIDI reader does). Raises ParamError for an id the song lacks, QueueFull when the
+        kernel takes no commands. What the kernel cannot change live is heard at resync()."""
+        _send_param(self.kernel, find_param(self.song, param_id), value)
+
+    def follow_params(self, song: Song, label: str, gesture: object) -> None:
+        """Make ``song`` current without compiling it: it differs only in values set_param
+        already sent. Edits of one ``gesture`` (a History group) are one undo step."""
+        self.history.apply(song, label, group=gesture)
+
+    def resync(self) -> None:
+        """Compile the current song and swap it in (a gesture's end, after follow_params)."""
+        self._sync(self.song, self.song, force_swap=True)
+
     # ---- what is heard ----------------------------------------------------------------
+
+    def stream_time_s(self, monotonic_s: float) -> float:
+        """A ``time.monotonic()`` reading (a MIDI message's arrival, say) on the output's
+        clock, the clock of the kernel events' ``time_s``. The null output's clock is the
+        monotonic clock itself; PortAudio's JACK stream counts JACK frames since its start
+        (measured: 8586 s apart here), so the two are related by their difference now."""
+        if not self.playback.is_open:
+            return monotonic_s
+        return monotonic_s + (self.playback.now_s() - time.monotonic())
 
     def poll(self) -> str | None:
         """Drain the kernel's events into ``heard``; returns a one-line notice when the
         audio output was lost (playback stopped, the song untouched) or the kernel faulted."""
         notice = None
+        self.rows_drained = []
         try:
             self.playback.check()
         except DeviceLost as lost:
@@ -246,6 +366,7 @@ class Session:
         for event in self.kernel.events():
             if isinstance(event, RowReached):
                 self._pending.append(event)
+                self.rows_drained.append(event)
             elif isinstance(event, LevelsMeasured):
                 self._pending_levels.append(event)
             elif isinstance(event, Stopped | SongEnded):
@@ -260,6 +381,9 @@ class Session:
                 reached.pattern,
                 reached.row,
             )
+            position = reached.pattern if self._state == "pattern" else reached.order
+            if reached.row == 0 and position == self.cued:
+                self.cued = None  # the cue is playing now
         peaks: dict[int, tuple[float, float]] = {}
         while self._pending_levels and self._pending_levels[0].time_s <= now_s:
             level = self._pending_levels.popleft()
@@ -300,3 +424,25 @@ def _changed_cells(before: Song, after: Song) -> list[tuple[int, int, int, Cell]
                     if len(changed) > MAX_CELL_COMMANDS:
                         return None
     return changed
+
+
+def _send_param(kernel: Kernel, param: Param, value: float) -> None:
+    spec = param.spec
+    stored = spec.clamp(value)
+    index = param.number - 1  # the kernel counts tracks from 0, instruments from 1
+    if param.scope == "instrument":
+        assert spec.kernel is not None
+        kernel.set_instrument_param(param.number, spec.kernel, float(stored))
+    elif param.scope == "track":
+        if spec.key == "volume":
+            kernel.set_track_volume(index, float(stored))
+        elif spec.key == "pan":
+            kernel.set_track_pan(index, float(stored))
+        elif spec.key == "mute":
+            kernel.set_track_mute(index, bool(stored))
+        else:
+            kernel.set_track_solo(index, bool(stored))
+    elif spec.key == "tempo":
+        kernel.set_tempo(int(stored))
+    else:
+        kernel.set_master_volume(float(stored))

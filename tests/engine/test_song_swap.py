@@ -48,3 +48,16 @@ def test_set_cell_while_playing_is_heard_when_the_row_comes() -> None:
     run.render(8 * TICK)
 
     assert onsets(run.out[:, 0]) == [5 * TICK, 9 * TICK]
+
+
+def test_swap_brings_the_new_songs_master_volume_with_a_ramp() -> None:
+    """An undone master fader move reaches the kernel as a swapped song: heard at once."""
+    run = start(make_song(ROWS, [dc_sample()], speed=1, master_volume=1.0))
+    run.render(TICK)
+    run.kernel.swap(
+        compile_song(make_song(ROWS, [dc_sample()], speed=1, master_volume=0.5), SAMPLE_AUDIO)
+    )
+    out = run.render(TICK)[:, 0]
+
+    assert out[-1] == np.float32(FULL * 0.5)
+    assert np.abs(np.diff(out)).max() < FULL * 0.5 / 100  # ramped, not stepped

@@ -95,8 +95,18 @@ class KernelStats:
     underflows: int = 0
     load_last: float = 0.0
     load_max: float = 0.0
-    midi_dropped: int = 0
     """Loads are the time a stream callback took over its block's duration."""
+    midi_dropped: int = 0
+    follow_bpm: float = 0.0
+    """The external clock's tempo (FastTracker II BPM at the song's speed), 0 if none yet."""
+
+
+def instrument_param_number(name: str) -> int:
+    """The kernel's number for an instrument parameter named as in tk_dsp.h without TK_IP_."""
+    number = getattr(lib, f"TK_IP_{name}", None)
+    if number is None or name == "COUNT":
+        raise KeyError(f"the kernel has no instrument parameter {name}")
+    return int(number)
 
 
 class QueueFull(RuntimeError):
@@ -183,9 +193,11 @@ class Kernel:
     def set_master_volume(self, volume: float) -> None:
         self._send(lib.TK_CMD_MASTER_VOLUME, value=volume)
 
-    def set_instrument_param(self, instrument: int, param: int, value: float) -> None:
-        """param: one of the kernel's TK_IP_* numbers."""
-        self._send(lib.TK_CMD_INSTRUMENT_PARAM, a=instrument, b=param, value=value)
+    def set_instrument_param(self, instrument: int, param: int | str, value: float) -> None:
+        """param: one of the kernel's TK_IP_* numbers, or its name without the prefix
+        ("CUTOFF_HZ"); KeyError for a name the kernel does not have."""
+        number = param if isinstance(param, int) else instrument_param_number(param)
+        self._send(lib.TK_CMD_INSTRUMENT_PARAM, a=instrument, b=number, value=value)
 
     def set_live_bend(self, semitones: float) -> None:
         """Pitch bend on every live note (MIDI keyboard), -48..48 semitones."""
@@ -196,13 +208,21 @@ class Kernel:
         self._send(lib.TK_CMD_LIVE_MOD, value=depth)
 
     def set_midi_clock(self, on: bool) -> None:
-        """Send MIDI clock (24 per beat) with start/stop/continue and song position while playing."""
+        """Send MIDI clock (24 a beat) and start/stop/continue/song position while playing."""
         self._send(lib.TK_CMD_SET_MIDI_CLOCK, a=int(on))
 
     def cue(self, position: int) -> None:
         """Go to this order position (song play) or pattern (pattern play) when the playing
         pattern ends; CUE_NONE cancels."""
         self._send(lib.TK_CMD_CUE, a=position)
+
+    def follow_clock(self, on: bool) -> None:
+        """Take the tempo from clock_in() pulses (an external MIDI clock) instead of the song."""
+        self._send(lib.TK_CMD_CLOCK_FOLLOW, a=int(on))
+
+    def clock_in(self, frame: int) -> None:
+        """An external MIDI clock pulse, heard at engine frame ``frame``."""
+        self._send(lib.TK_CMD_CLOCK_IN, a=frame & 0xFFFFFFFF, b=frame >> 32)
 
     def set_cell(self, pattern: int, row: int, track: int, cell: Cell) -> None:
         """Write one pattern cell into the playing song; heard when the row plays."""
@@ -308,6 +328,7 @@ class Kernel:
             s.load_last,
             s.load_max,
             s.midi_dropped,
+            s.follow_bpm,
         )
 
     # ---- real-time stream ----------------------------------------------------

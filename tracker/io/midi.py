@@ -27,8 +27,9 @@ rtmidi traps, measured with python-rtmidi 1.5.8 (RtMidi 6) on jackd 1.9:
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,7 @@ NO_MIDI_SYSTEM = (
 
 _API_IDS: dict[Api, int] = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
 _SYSEX_START = 0xF0
+_ALSA_ADDRESS = re.compile(r" \d+:\d+$")  # RtMidi's ALSA port names end in " client:port"
 _RING_ENTRY_BYTES = 4  # rtmidi's JACK ring buffer stores an int length before each message
 _ALL_SOUND_OFF = 120
 _ALL_NOTES_OFF = 123
@@ -101,11 +103,46 @@ def choose_api(preferred: Api | None = None) -> Api:
     raise MidiError(NO_MIDI_SYSTEM)
 
 
+def available(api: Api) -> bool:
+    """Whether `api` can be used now (for JACK: a server runs); never starts a server.
+
+    For JACK this silences file descriptor 2 for the moment a client takes to open (libjack
+    complains there when no server runs): a terminal UI that draws on stderr, as Textual does,
+    loses what it writes meanwhile and should redraw after a change of state.
+    """
+    return _available(api)
+
+
 def list_ports(api: Api) -> tuple[list[MidiPort], list[MidiPort]]:
     """(inputs, outputs): the ports we can listen to and the ports we can send to."""
     inputs = [MidiPort(name, api, is_input=True) for name in _port_names(api, is_input=True)]
     outputs = [MidiPort(name, api, is_input=False) for name in _port_names(api, is_input=False)]
     return inputs, outputs
+
+
+def port_names(api: Api, is_input: bool) -> list[str]:
+    """The names of list_ports' inputs (is_input) or outputs: one fresh client, not two."""
+    return _port_names(api, is_input)
+
+
+def match_port(names: Sequence[str], wanted: str, is_input: bool) -> str:
+    """The one of `names` that `wanted` picks, as MidiInput and MidiOutput pick: the exact
+    name, else the one name containing it (any case). MidiError if none or several."""
+    listed = list(names)
+    return listed[_find(listed, wanted, "input" if is_input else "output")]
+
+
+def is_tracker_port(name: str) -> bool:
+    """A port of a tracker client: our virtual ports, and the ports rtmidi adds to a client
+    to connect it to a named one (they are listed too: ``tracker-02:in``)."""
+    return _ours(name, IN_PORT) or _ours(name, OUT_PORT)
+
+
+def stable_name(name: str, api: Api) -> str:
+    """A listed port's name as worth remembering: ALSA's names end in the client and port
+    numbers (``Keystation:Keystation MIDI 1 20:0``), which change when a device is plugged in
+    again; the rest still picks the port through match_port."""
+    return _ALSA_ADDRESS.sub("", name) if api == "alsa" else name
 
 
 def describe_ports(api: Api) -> list[str]:

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from tracker.model.errors import EditError as EditError  # defined there for params.py
 from tracker.model.errors import summarize
 from tracker.model.instrument import Instrument
 from tracker.model.notes import NOTE_MAX, NOTE_MIN
+from tracker.model.params import ParamError, find_param, renumber
 from tracker.model.pattern import (
     EMPTY_CELL,
     INSTRUMENT_MAX,
@@ -32,12 +34,7 @@ from tracker.model.pattern import (
     Effect,
     Pattern,
 )
-from tracker.model.song import MAX_ORDER, MAX_PATTERNS, Song, Track
-
-
-class EditError(ValueError):
-    """An edit that cannot be made; the message is one line, fit for the status bar."""
-
+from tracker.model.song import MAX_MIDI_MAPPINGS, MAX_ORDER, MAX_PATTERNS, MidiMapping, Song, Track
 
 # The columns of one track's cell, left to right as the pattern grid shows them.
 NOTE: Final = 0
@@ -669,7 +666,7 @@ def replace_instrument(song: Song, number: int, instrument: Instrument) -> Song:
     _check_instrument(song, number)
     instruments = list(song.instruments)
     instruments[number - 1] = instrument
-    return _with_instruments(song, instruments)
+    return _without_dangling_mappings(_with_instruments(song, instruments))
 
 
 def clone_instrument(song: Song, number: int) -> tuple[Song, int]:
@@ -694,7 +691,10 @@ def delete_instrument(song: Song, number: int) -> Song:
     instruments = [*song.instruments[: number - 1], *song.instruments[number:]]
     tracks = range(len(song.tracks))
     patterns = [_edit_cells(p, range(len(p.rows)), tracks, edit) for p in song.patterns]
-    return _with_patterns(song, patterns).model_copy(update={"instruments": instruments})
+    mappings = _renumbered_mappings(song, "instrument", removed=number)
+    return _with_patterns(song, patterns).model_copy(
+        update={"instruments": instruments, "midi_mappings": mappings}
+    )
 
 
 def rename_instrument(song: Song, number: int, name: str) -> Song:
@@ -761,7 +761,10 @@ def add_track(song: Song, at: int) -> Song:
         for p in song.patterns
     ]
     tracks = [*song.tracks[:at], Track(), *song.tracks[at:]]
-    return song.model_copy(update={"tracks": tracks, "patterns": patterns})
+    mappings = _renumbered_mappings(song, "track", inserted=at + 1)
+    return song.model_copy(
+        update={"tracks": tracks, "patterns": patterns, "midi_mappings": mappings}
+    )
 
 
 def delete_track(song: Song, track: int) -> Song:
@@ -774,4 +777,99 @@ def delete_track(song: Song, track: int) -> Song:
         for p in song.patterns
     ]
     tracks = [*song.tracks[:track], *song.tracks[track + 1 :]]
-    return song.model_copy(update={"tracks": tracks, "patterns": patterns})
+    mappings = _renumbered_mappings(song, "track", removed=track + 1)
+    return song.model_copy(
+        update={"tracks": tracks, "patterns": patterns, "midi_mappings": mappings}
+    )
+
+
+# --- MIDI mappings ---------------------------------------------------------------------------
+# Parameter ids number tracks and instruments from 1 (tracker.model.params); the edits that
+# delete, insert or change the kind of one keep every mapping pointing at the same thing.
+
+
+def _renumbered_mappings(
+    song: Song,
+    scope: Literal["track", "instrument"],
+    removed: int | None = None,
+    inserted: int | None = None,
+) -> list[MidiMapping]:
+    """The song's mappings after a track or instrument (1-based) is removed or inserted:
+    those of the removed one dropped, those after it renumbered."""
+    if not song.midi_mappings:
+        return song.midi_mappings
+    kept: list[MidiMapping] = []
+    for mapping in song.midi_mappings:
+        new_id = renumber(mapping.param, scope, removed=removed, inserted=inserted)
+        if new_id is None:
+            continue
+        kept.append(
+            mapping if new_id == mapping.param else mapping.model_copy(update={"param": new_id})
+        )
+    return kept
+
+
+def _without_dangling_mappings(song: Song) -> Song:
+    """``song`` less the mappings whose parameter it no longer has (an instrument that
+    changed kind has no oscillators, say); ``song`` itself when all are fine."""
+    kept = [m for m in song.midi_mappings if _names_something(song, m.param)]
+    if len(kept) == len(song.midi_mappings):
+        return song
+    return song.model_copy(update={"midi_mappings": kept})
+
+
+def _names_something(song: Song, param: str) -> bool:
+    try:
+        find_param(song, param)
+    except ParamError:
+        return False
+    return True
+
+
+def _controls(mapping: MidiMapping) -> set[tuple[int, int]]:
+    """The (channel, controller) pairs a mapping listens to."""
+    pairs = {(mapping.channel, mapping.controller)}
+    if mapping.mode == "absolute_14bit":
+        pairs.add((mapping.channel, mapping.controller + 32))
+    return pairs
+
+
+def add_mapping(song: Song, mapping: MidiMapping) -> Song:
+    """Add ``mapping`` (MIDI learn). It replaces the mappings of the same control and of the
+    same parameter, so one knob moves one thing and a parameter follows one knob."""
+    find_param(song, mapping.param)
+    controls = _controls(mapping)
+    kept = [
+        m for m in song.midi_mappings if m.param != mapping.param and not controls & _controls(m)
+    ]
+    if len(kept) >= MAX_MIDI_MAPPINGS:
+        raise EditError(f"the song already has {MAX_MIDI_MAPPINGS} MIDI mappings")
+    return song.model_copy(update={"midi_mappings": [*kept, mapping]})
+
+
+def _check_mapping(song: Song, index: int) -> MidiMapping:
+    if not 0 <= index < len(song.midi_mappings):
+        if not song.midi_mappings:
+            raise EditError("the song has no MIDI mappings")
+        raise EditError(f"MIDI mapping {index} is outside 0..{len(song.midi_mappings) - 1}")
+    return song.midi_mappings[index]
+
+
+def remove_mapping(song: Song, index: int) -> Song:
+    """Remove the mapping at ``index`` of ``song.midi_mappings``."""
+    _check_mapping(song, index)
+    mappings = [*song.midi_mappings[:index], *song.midi_mappings[index + 1 :]]
+    return song.model_copy(update={"midi_mappings": mappings})
+
+
+def update_mapping(song: Song, index: int, **changes: Any) -> Song:
+    """Change a mapping's mode, range (low, high), channel or controller."""
+    old = _check_mapping(song, index)
+    if "param" in changes:
+        find_param(song, changes["param"])
+    new: MidiMapping = _validated(old, changes)
+    if new == old:
+        return song
+    mappings = list(song.midi_mappings)
+    mappings[index] = new
+    return song.model_copy(update={"midi_mappings": mappings})

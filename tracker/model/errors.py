@@ -10,6 +10,11 @@ from pydantic import ValidationError
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+
+class EditError(ValueError):
+    """An edit that cannot be made; the message is one line, fit for the status bar."""
+
+
 # Discriminated unions put the tag into an error's location ("instruments", 0, "synth", ...);
 # a reader knows which kind the instrument is, so the tag is left out of the path.
 _UNION_TAGS: Final = frozenset({"synth", "sample"})

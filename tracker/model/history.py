@@ -24,6 +24,7 @@ class Step:
     song: Song  # the song before the edit (on the undo stack) or after it (on the redo stack)
     label: str  # "Insert row", shown in the UI
     where: object  # opaque UI state to restore (e.g. the cursor); may be None
+    group: object = None  # edits applied in a row with the same group are this one step
 
 
 class History:
@@ -42,14 +43,21 @@ class History:
         """The current song."""
         return self._song
 
-    def apply(self, song: Song, label: str, where: object = None) -> None:
+    def apply(self, song: Song, label: str, where: object = None, group: object = None) -> None:
         """Make ``song`` current, keeping the current one to undo to; clears redo.
 
         Nothing happens when ``song`` is the current song (an edit that changed nothing).
+        ``group`` (compared by identity; None: none) joins this edit to the last step when
+        that step was made in the same group, right before, with nothing undone since: one
+        undo then goes back past all of them (a recording pass is one step).
         """
         if song is self._song:
             return
-        self._undo.append(Step(self._song, label, where))
+        last = self._undo[-1] if self._undo else None
+        if group is not None and last is not None and last.group is group and not self._redo:
+            self._song = song  # the step keeps the song from before the group's first edit
+            return
+        self._undo.append(Step(self._song, label, where, group))
         self._redo.clear()
         self._song = song
 

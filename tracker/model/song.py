@@ -2,9 +2,10 @@
 
 Field order here is the key order of a project file, so ``schema_version`` comes first.
 Rules that span fields (row widths, effect columns per track, instrument numbers, order
-entries) are checked when a Song is validated: on construction, on assignment to one of its
-fields, and by ``Song.model_validate``. Edits made inside a nested list or model in place are
-not seen until then; save_project validates the whole song before writing.
+entries, the parameters MIDI mappings name) are checked when a Song is validated: on
+construction, on assignment to one of its fields, and by ``Song.model_validate``. Edits made
+inside a nested list or model in place are not seen until then; save_project validates the
+whole song before writing.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from pydantic import Field, field_validator, model_validator
 
 from tracker.model.base import NAME_MAX_CHARS, StrictModel
 from tracker.model.instrument import Instrument, SampleInstrument, SampleRef
+from tracker.model.params import ParamError, find_param
 from tracker.model.pattern import INSTRUMENT_MAX, MAX_EFFECT_COLUMNS, MAX_TRACKS, Pattern
 
 SCHEMA_VERSION: Final = 1
 MAX_PATTERNS: Final = 256
 MAX_ORDER: Final = 256
 DEFAULT_PATTERN_ROWS: Final = 64
+MAX_MIDI_MAPPINGS: Final = 1024
+PARAM_ID_MAX_CHARS: Final = 64
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:
@@ -40,6 +44,38 @@ class Track(StrictModel):
     """The external synth alone plays this track: its internal instrument stays silent."""
 
 
+MidiMode = Literal[
+    "absolute",  # 7-bit: 0..127 sweeps the range
+    "absolute_14bit",  # controller (0..31) sends the MSB, controller + 32 the LSB
+    "relative_twos_complement",  # 1..63 up, 127..64 down (-1..-64)
+    "relative_binary_offset",  # 65..127 up, 63..0 down: value - 64
+    "relative_sign_magnitude",  # 1..63 up, 65..127 down: bit 6 is the sign
+]
+
+
+class MidiMapping(StrictModel):
+    """A MIDI controller that moves one parameter (an id of tracker.model.params)."""
+
+    param: str = Field(max_length=PARAM_ID_MAX_CHARS)
+    channel: int = Field(ge=0, le=15)
+    """0..15 as on the wire; people see 1..16."""
+    controller: int = Field(ge=0, le=127)
+    """The CC number; for absolute_14bit the MSB's (0..31), whose LSB is controller + 32."""
+    mode: MidiMode = "absolute"
+    low: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Where the control's bottom lands in the parameter's range, 0..1 along its curve."""
+    high: float = Field(default=1.0, ge=0.0, le=1.0)
+    """...and its top; below ``low`` turns the control around."""
+
+    @model_validator(mode="after")
+    def _msb_has_an_lsb(self) -> Self:
+        if self.mode == "absolute_14bit" and self.controller > 31:
+            raise ValueError(
+                f"controller {self.controller}: a 14-bit control's MSB is 0..31 (its LSB is +32)"
+            )
+        return self
+
+
 class Song(StrictModel):
     schema_version: int = SCHEMA_VERSION
     title: str = Field(default="", max_length=NAME_MAX_CHARS)
@@ -56,6 +92,7 @@ class Song(StrictModel):
     patterns: list[Pattern] = Field(min_length=1, max_length=MAX_PATTERNS)
     order: list[int] = Field(min_length=1, max_length=MAX_ORDER)  # pattern index per position
     restart_order: int = Field(default=0, ge=0)  # order position played after the last one
+    midi_mappings: list[MidiMapping] = Field(default_factory=list, max_length=MAX_MIDI_MAPPINGS)
 
     @field_validator("schema_version")
     @classmethod
@@ -79,7 +116,15 @@ class Song(StrictModel):
             )
         self._check_cells()
         self._check_sample_refs()
+        self._check_mappings()
         return self
+
+    def _check_mappings(self) -> None:
+        for index, mapping in enumerate(self.midi_mappings):
+            try:
+                find_param(self, mapping.param)
+            except ParamError as error:
+                raise ValueError(f"midi_mappings[{index}].param: {error}") from None
 
     def _check_sample_refs(self) -> None:
         # One hash is one sound: every reference to it must describe the same audio.

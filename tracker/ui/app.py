@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
@@ -26,20 +27,29 @@ from textual.message import Message
 from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Static
 
+from tracker.clock_in import ClockFollower, TransportFollowed
+from tracker.config import ConfigError, UserConfig, load_user_config
 from tracker.io.errors import SampleError
-from tracker.io.midi import MidiError, MidiInput
+from tracker.io.midi import MidiInput, MidiOutput
 from tracker.io.project import Project, ProjectError, load_project
 from tracker.io.samples import import_sample
-from tracker.midi_play import MidiPlayer, ProgramChosen, Target, UiEvent
+from tracker.midi_learn import Controllers, Learned, ParamFollower, control_name, fan_out
+from tracker.midi_play import MidiPlayer, NoteReleased, NoteTyped, ProgramChosen, Target, UiEvent
+from tracker.midi_ports import MidiPorts
 from tracker.model import NOTE_CUT, NOTE_OFF, SampleInstrument, SynthInstrument
 from tracker.model import edit as ed
 from tracker.model.edit import NOTE, EditError
+from tracker.model.params import Param, ParamError, find_param
+from tracker.perform import CueAsked, Performer, PerformEvent
+from tracker.record import Moment, Recorder, RecordSettings, apply_writes
 from tracker.session import Session
 from tracker.ui import keymap
 from tracker.ui.commands import TrackerCommands
 from tracker.ui.editor import Editor
 from tracker.ui.screens.confirm import Confirm
 from tracker.ui.screens.help import HelpScreen
+from tracker.ui.screens.midi_mappings import MidiMappingsScreen
+from tracker.ui.screens.midi_ports import MidiPortsScreen
 from tracker.ui.screens.number_prompt import NumberPrompt
 from tracker.ui.screens.path_prompt import PathPrompt
 from tracker.ui.screens.rename import RenameScreen
@@ -47,6 +57,7 @@ from tracker.ui.screens.sample_browser import SampleBrowser
 from tracker.ui.text import literal
 from tracker.ui.widgets.instrument_editor import InstrumentEditor
 from tracker.ui.widgets.instrument_list import InstrumentList
+from tracker.ui.widgets.mixer import MASTER as MIXER_MASTER
 from tracker.ui.widgets.mixer import Mixer
 from tracker.ui.widgets.order_list import OrderList
 from tracker.ui.widgets.pattern_grid import PatternGrid
@@ -93,6 +104,38 @@ class MidiArrived(Message):
         self.event = event
 
 
+class MidiNotice(Message):
+    """A port gone, back or missing: one line from the MIDI port watcher's thread."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class Performed(Message):
+    """A performance pad asked for a cue, a mute or a solo (the MIDI input's thread)."""
+
+    def __init__(self, event: PerformEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ClockFollowed(Message):
+    """An external clock started or stopped the song (the MIDI input's thread)."""
+
+    def __init__(self, event: TransportFollowed) -> None:
+        super().__init__()
+        self.event = event
+
+
+class MidiLearned(Message):
+    """MIDI learn made a mapping, posted from the MIDI input's thread."""
+
+    def __init__(self, learned: Learned) -> None:
+        super().__init__()
+        self.learned = learned
+
+
 class TrackerApp(App[None]):
     """tracker: write, hear and save a song from the keyboard."""
 
@@ -111,20 +154,62 @@ class TrackerApp(App[None]):
         notice: str = "",
         midi: bool = True,
         midi_in: str | None = None,
+        config: UserConfig | None = None,
     ) -> None:
-        """midi: open our own MIDI input port (tracker:in); midi_in: also this port."""
+        """midi: open our own MIDI ports (tracker:in, tracker:out) and the chosen ones;
+        midi_in: play from this input (over the config's); config: the user's settings
+        (default: in memory only, nothing saved)."""
         super().__init__()
         self.session = session
         self.editor = Editor(session)
         self.audio_device = audio_device
         self.midi = midi
-        self.midi_in = midi_in
-        self.midi_inputs: list[MidiInput] = []
+        self.recorder = Recorder()
         self.midi_player = MidiPlayer(
             session,
-            lambda: Target(self.editor.cursor.track, self.editor.instrument),
+            lambda: Target(
+                self.editor.cursor.track,
+                self.editor.instrument,
+                len(self.session.song.tracks),
+                spread=self.recorder.on,
+            ),
             # From rtmidi's thread: post_message only queues, it never waits for the UI.
             lambda event: self.post_message(MidiArrived(event)),
+        )
+        self.config = config or UserConfig(None)
+        if midi_in:
+            self.config.effective = self.config.effective.model_copy(
+                update={"midi_inputs": (midi_in,)}
+            )
+        settings = self.config.effective
+        channel = settings.midi_channel
+        self.midi_player.channel = None if channel is None else channel - 1
+        self.midi_player.bend_semitones = settings.pitch_bend_semitones
+        pads = settings.perform_channel
+        self.performer = Performer(
+            lambda event: self.post_message(Performed(event)), None if pads is None else pads - 1
+        )
+        self.clock_follower = ClockFollower(
+            session, lambda event: self.post_message(ClockFollowed(event)), time.monotonic
+        )
+        self.clock_follower.enabled = settings.midi_clock_in
+        session.follow_clock(settings.midi_clock_in)
+        session.set_midi_clock(settings.midi_clock_out)
+        session.midi_outputs = lambda: self.midi_outputs
+        self.controllers = Controllers(session, lambda done: self.post_message(MidiLearned(done)))
+        """MIDI mappings and MIDI learn, on the MIDI reader thread beside the player."""
+        self.param_follower = ParamFollower(session)
+        self.midi_ports = MidiPorts(
+            fan_out(
+                self.performer.guard(self.midi_player.handle),
+                self.performer.guard(self.controllers.handle),
+                self.performer.handle,
+                self.clock_follower.handle,
+            ),
+            api=settings.midi_api,
+            inputs=settings.midi_inputs,
+            output=settings.midi_output,
+            notify=lambda text: self.post_message(MidiNotice(text)),
         )
         self.key_overrides = keys or {}
         self._notice = notice
@@ -266,6 +351,9 @@ class TrackerApp(App[None]):
             octave=editor.octave,
             edit_step=editor.edit_step,
             edit_mode=editor.edit_mode,
+            record=self.recorder.on,
+            cue=self.session.cued,
+            clock=self._clock_label(),
             follow=editor.follow,
             loop_pattern=self.session.loop_pattern,
             load=self._shown_load,
@@ -296,22 +384,37 @@ class TrackerApp(App[None]):
             self._load_at = now
 
     def _open_midi(self) -> str:
-        """Our own input port always (other programs can play into it), and the one asked
-        for; a problem is a notice, never a reason not to start."""
+        """Our own ports always (other programs can play into us, listen to us), and the
+        chosen ones, then the watcher; a problem is a notice, never a reason not to start."""
         if not self.midi:
             return ""
-        wanted: list[str | None] = [None, self.midi_in] if self.midi_in else [None]
-        problems = []
-        for name in wanted:
-            try:
-                self.midi_inputs.append(MidiInput(self.midi_player.handle, name=name))
-            except MidiError as error:
-                problems.append(str(error))
-        return f"MIDI: {problems[0]}" if problems else ""
+        problems = self.midi_ports.open()
+        self.midi_ports.start()
+        return "  ·  ".join(p if p.startswith("MIDI") else f"MIDI: {p}" for p in problems)
+
+    @property
+    def midi_inputs(self) -> list[MidiInput]:
+        """The open MIDI inputs, ours first: a list replaced whole, never changed in place."""
+        return self.midi_ports.inputs
+
+    @property
+    def midi_outputs(self) -> list[MidiOutput]:
+        """The open MIDI outputs, ours (tracker:out) first, for any thread: iterate the list
+        taken, which is replaced whole, never changed in place. A send may raise MidiError
+        when its port has just gone."""
+        return self.midi_ports.outputs
+
+    def action_midi_ports(self) -> None:
+        self.push_screen(MidiPortsScreen(self.midi_ports, self.config, self.midi_player))
+
+    @on(MidiNotice)
+    def _midi_notice(self, message: MidiNotice) -> None:
+        self.set_status(message.text)
+        # Probing JACK silences stderr, where Textual draws, for a moment: draw it all again.
+        self.refresh()
 
     def on_unmount(self) -> None:
-        for midi_input in self.midi_inputs:
-            midi_input.close()
+        self.midi_ports.close()
         self.midi_player.all_off()
         self.session.close()
         gc.unfreeze()
@@ -326,9 +429,11 @@ class TrackerApp(App[None]):
     def _poll(self) -> None:
         self._collect_when_idle()
         notice = self.session.poll()
+        self.recorder.timeline.add(self.session.rows_drained, self.session.song, self.session.plays)
         if notice:
             self.set_status(notice)
         self._release_jam_notes()
+        self._follow_controllers()
         peaks = self.session.heard.peaks
         if peaks or self._last_peaks:
             self._last_peaks = peaks
@@ -509,10 +614,80 @@ class TrackerApp(App[None]):
             self.session.play_pattern(cursor.pattern, cursor.row)
 
     def action_stop(self) -> None:
+        if self._cancel_learn():
+            return
         if self.editor.anchor is not None:
             self.editor.clear_selection()
         else:
             self.session.stop()
+        self._draw()
+
+    # ---- live performance and MIDI clock -----------------------------------------------
+
+    def action_cue(self) -> None:
+        """Cue the order list's position (its pattern, when a pattern plays); again: cancel."""
+        session = self.session
+        if session.state == "stopped":
+            self.set_status("Cue: nothing is playing")
+            return
+        position = self.orders.cursor
+        if session.state == "pattern":
+            position = session.song.order[position]
+        self._cue(None if session.cued == position else position)
+
+    def _cue(self, position: int | None) -> None:
+        self.session.cue(position)
+        if position is not None:
+            what = "pattern" if self.session.state == "pattern" else "order position"
+            self.set_status(f"Cued {what} {position:02X}: starts when this pattern ends")
+        self._draw()
+
+    @on(Performed)
+    def _performed(self, message: Performed) -> None:
+        event = message.event
+        song = self.session.song
+        if isinstance(event, CueAsked):
+            if event.order < len(song.order) and self.session.state != "stopped":
+                position = event.order
+                if self.session.state == "pattern":
+                    position = song.order[position]
+                self._cue(position)
+        elif event.track < len(song.tracks):
+            track = song.tracks[event.track]
+            changes = {"solo": not track.solo} if event.solo else {"mute": not track.mute}
+            self._song_edit(ed.update_track(song, event.track, **changes), "Mixer")
+
+    @on(ClockFollowed)
+    def _clock_followed(self, message: ClockFollowed) -> None:
+        self.session.transport_followed("stopped" if message.event.state == "stopped" else "song")
+        self._draw()
+
+    def _clock_label(self) -> str:
+        parts = []
+        if self.session.following_clock:
+            bpm = self.session.kernel.stats().follow_bpm
+            parts.append(f"EXT {bpm:.1f}" if bpm else "EXT --")
+        if self.session.midi_clock:
+            parts.append("CLK OUT")
+        return " ".join(parts)
+
+    def action_toggle_clock_out(self) -> None:
+        on = not self.session.midi_clock
+        self.session.set_midi_clock(on)
+        self._save_setting(f"MIDI clock out {'on' if on else 'off'}", midi_clock_out=on)
+
+    def action_toggle_clock_in(self) -> None:
+        on = not self.session.following_clock
+        self.session.follow_clock(on)
+        self.clock_follower.enabled = on
+        self._save_setting(f"Following MIDI clock {'on' if on else 'off'}", midi_clock_in=on)
+
+    def _save_setting(self, said: str, **fields: Any) -> None:
+        try:
+            self.config.change(**fields)
+        except ConfigError as error:
+            said = f"{said} (not saved: {error})"
+        self.set_status(said)
         self._draw()
 
     def action_toggle_loop(self) -> None:
@@ -581,6 +756,29 @@ class TrackerApp(App[None]):
     def action_toggle_edit(self) -> None:
         self.editor.edit_mode = not self.editor.edit_mode
         self._draw()
+
+    def action_toggle_record(self) -> None:
+        self.recorder.toggle()
+        state = "on" if self.recorder.on else "off"
+        self.set_status(f"record {state}: {self.recorder.settings.describe()}")
+        self._draw()
+
+    def action_record_quantise(self) -> None:
+        settings = self.recorder.settings
+        tick = settings.quantise == "row"
+        self._record_settings(replace(settings, quantise="tick" if tick else "row"))
+
+    def action_record_note_offs(self) -> None:
+        settings = self.recorder.settings
+        self._record_settings(replace(settings, note_offs=not settings.note_offs))
+
+    def action_record_velocity(self) -> None:
+        settings = self.recorder.settings
+        self._record_settings(replace(settings, velocity=not settings.velocity))
+
+    def _record_settings(self, settings: RecordSettings) -> None:
+        self.recorder.settings = settings
+        self.set_status(f"record: {settings.describe()}")
 
     def action_clear_field(self) -> None:
         self._grid_action("clear_field")
@@ -673,10 +871,46 @@ class TrackerApp(App[None]):
             if event.number <= len(self.session.song.instruments):
                 self.editor.instrument = event.number
                 self._refresh_all()
-        elif self.editor.edit_mode and isinstance(self.focused, PatternGrid):
+        elif self.recorder.on and isinstance(event, NoteTyped | NoteReleased):
+            self._record(event)
+        elif (
+            isinstance(event, NoteTyped)
+            and self.editor.edit_mode
+            and isinstance(self.focused, PatternGrid)
+        ):
             # Like a note key: written at the cursor with the current instrument.
             self.editor.enter_note(event.note)
             self._after_edit()
+
+    def _record(self, event: NoteTyped | NoteReleased) -> None:
+        """Record mode: the note written where it was heard, or at the cursor when stopped."""
+        session, editor = self.session, self.editor
+        if session.state != "stopped":
+            self._poll()  # the rows the kernel has reached by now
+        now = Moment(
+            playing=session.state != "stopped",
+            time_s=session.stream_time_s(event.arrived_s),
+            loop=session.state == "pattern" or session.loop_pattern,
+            cursor_pattern=editor.cursor.pattern,
+            cursor_row=editor.cursor.row,
+            edit_step=editor.edit_step,
+            instrument=editor.instrument,
+            plays=session.plays,
+        )
+        song = session.song
+        if isinstance(event, NoteTyped):
+            take = self.recorder.press(song, event.note, event.velocity, event.track, now)
+        else:
+            take = self.recorder.release(song, event.note, now)
+        try:
+            if take.writes:
+                recorded = apply_writes(song, take.writes)
+                session.edit(recorded, "Record", where=editor.cursor, group=take.group)
+        except EditError as error:
+            self.set_status(f"not recorded: {error}")
+        if take.cursor_row is not None:
+            editor.go_row(take.cursor_row)
+        self._after_edit()
 
     @on(PatternGrid.CursorMoved)
     def _grid_clicked(self) -> None:
@@ -817,19 +1051,103 @@ class TrackerApp(App[None]):
         self.editor.instrument = number
         self._refresh_all()
 
+    # ---- MIDI learn and controller mappings (tracker.midi_learn) ------------------------
+
+    def _follow_controllers(self) -> None:
+        """The song takes the controls' latest values (already heard) at the poll's pace."""
+        self.controllers.expire_learn()
+        if self.param_follower.apply(self.controllers.take_values(), time.monotonic()):
+            self._refresh_all()
+
+    def action_midi_learn(self) -> None:
+        """Arm MIDI learn for the parameter under the cursor: the mixer's strip (again: the
+        strip's next parameter) or the instrument editor's."""
+        param = self._param_under_cursor()
+        if param is None:
+            return
+        self.controllers.learner.arm(param.id)
+        self.set_status(f"Move a control to map {param.name} (escape cancels)")
+
+    def _param_under_cursor(self) -> Param | None:
+        focused = self.focused
+        label = ""
+        if isinstance(focused, Mixer) and focused.selected == MIXER_MASTER:
+            param_id = "master.volume"
+        elif isinstance(focused, Mixer):
+            prefix = f"track.{focused.selected + 1}."
+            armed = self.controllers.learner.armed or ""
+            fields = ("volume", "pan", "mute", "solo")
+            field = armed.removeprefix(prefix)
+            after = fields.index(field) + 1 if armed.startswith(prefix) and field in fields else 0
+            param_id = prefix + fields[after % len(fields)]
+        elif isinstance(focused, InstrumentEditor) and focused.param and self.editor.instrument:
+            param_id = f"instrument.{self.editor.instrument}.{focused.param.path}"
+            label = focused.param.label
+        else:
+            self.set_status("MIDI learn: select a parameter in the mixer or instrument editor")
+            return None
+        try:
+            return find_param(self.session.song, param_id)
+        except ParamError:  # a choice (wave, filter type) or a sample's loop points
+            self.set_status(f"MIDI learn: {label} cannot be mapped to a control")
+            return None
+
+    def _cancel_learn(self) -> bool:
+        if self.controllers.learner.armed is None:
+            return False
+        self.controllers.learner.cancel()
+        self.set_status("MIDI learn cancelled")
+        return True
+
+    @on(MidiLearned)
+    def _midi_learned(self, message: MidiLearned) -> None:
+        mapping = message.learned.mapping
+        try:
+            song = ed.add_mapping(self.session.song, mapping)
+        except EditError as error:
+            self.set_status(str(error))
+            return
+        self._song_edit(song, "MIDI learn")
+        name = find_param(song, mapping.param).name
+        self.set_status(f"Mapped {control_name(mapping)} → {name}")
+
+    def action_midi_mappings(self) -> None:
+        self.push_screen(MidiMappingsScreen(lambda: self.session.song))
+
+    @on(MidiMappingsScreen.Requested)
+    def _mapping_requested(self, message: MidiMappingsScreen.Requested) -> None:
+        song = self.session.song
+        try:
+            if message.changes is None:
+                song, label = ed.remove_mapping(song, message.index), "Remove MIDI mapping"
+            else:
+                song = ed.update_mapping(song, message.index, **message.changes)
+                label = "Change MIDI mapping"
+        except EditError as error:
+            self.set_status(str(error))
+            return
+        self._song_edit(song, label)
+
 
 def run(
     project: Project,
     audio_device: str | None = None,
     notice: str = "",
     midi_in: str | None = None,
+    midi_out: str | None = None,
+    midi_api: str | None = None,
 ) -> None:
-    """Open the UI on ``project`` until the user quits."""
+    """Open the UI on ``project`` until the user quits; the MIDI options override the
+    user's config.toml for this run only."""
     keys: dict[str, str] = {}
     try:
         keys = keymap.load_overrides()
     except keymap.KeymapError as error:
         notice = f"{error} (using the default keys)"
+    config = load_user_config(
+        midi_inputs=(midi_in,) if midi_in else None, midi_output=midi_out, midi_api=midi_api
+    )
+    notice = config.notice or notice
     session = Session(project)
-    app = TrackerApp(session, audio_device=audio_device, keys=keys, notice=notice, midi_in=midi_in)
+    app = TrackerApp(session, audio_device=audio_device, keys=keys, notice=notice, config=config)
     app.run()

@@ -57,6 +57,14 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("follow", "ctrl+f", "toggle_follow", "Follow playback on/off", "Transport"),
     Command("tempo_down", "alt+minus", "tempo(-1)", "Tempo -1 BPM", "Transport"),
     Command("tempo_up", "alt+plus,alt+equals_sign", "tempo(1)", "Tempo +1 BPM", "Transport"),
+    # MIDI record mode (tracker.record); its settings are in Settings.
+    Command("record", "alt+r", "toggle_record", "Record MIDI notes on/off", "Transport"),
+    # Live performance (also from MIDI pads: tracker.perform) and MIDI clock (tracker.clock_in)
+    Command("cue", "alt+q", "cue", "Cue order position at cursor (again: cancel)", "Transport"),
+    Command("clock_out", "alt+u", "toggle_clock_out", "MIDI clock out on/off", "Transport"),
+    Command(
+        "clock_in", "alt+f", "toggle_clock_in", "Follow external MIDI clock on/off", "Transport"
+    ),
     # Views
     Command("view_pattern", "f2", "view('pattern')", "Pattern editor", "Views", True, True),
     Command("view_instruments", "f3", "view('instruments')", "Instruments", "Views", True, True),
@@ -127,6 +135,18 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("instrument_up", "alt+right", "instrument(1)", "Next instrument", "Settings"),
     Command("hex_rows", "ctrl+r", "toggle_hex", "Row numbers hex/decimal", "Settings"),
     Command("theme", "ctrl+t", "toggle_contrast", "High-contrast theme on/off", "Settings"),
+    Command(
+        "record_quantise", "alt+t", "record_quantise", "Record: to rows / ticks (EDx)", "Settings"
+    ),
+    Command(
+        "record_note_offs", "alt+n", "record_note_offs", "Record: note-offs on/off", "Settings"
+    ),
+    Command("record_velocity", "alt+k", "record_velocity", "Record: velocity on/off", "Settings"),
+    # MIDI controllers (tracker.midi_learn): learn works on the mixer's and instrument
+    # editor's parameter under the cursor.
+    Command("midi_learn", "alt+a", "midi_learn", "MIDI learn (again: next parameter)", "Settings"),
+    Command("midi_mappings", "f9", "midi_mappings", "MIDI mappings…", "Settings"),
+    Command("midi_ports", "ctrl+k", "midi_ports", "MIDI ports…", "Settings", False, True),
 )
 
 
@@ -190,9 +210,9 @@ def bindings() -> list[Binding]:
 
 
 def config_path() -> Path:
-    from platformdirs import user_config_path
+    from tracker.config import config_dir
 
-    return user_config_path("tracker") / CONFIG_FILE_NAME
+    return config_dir() / CONFIG_FILE_NAME
 
 
 class KeymapError(ValueError):

@@ -56,6 +56,12 @@ class TransportState:
     """Rows the cursor advances after a note is entered."""
     edit_mode: bool = False
     """True when keys write into the pattern."""
+    record: bool = False
+    """True when MIDI notes are recorded into the pattern (REC)."""
+    cue: int | None = None
+    """Order position (or pattern) cued to start when the playing pattern ends."""
+    clock: str = ""
+    """MIDI clock: "EXT 133.2" when following one, "CLK OUT" when sending; "" neither."""
     follow: bool = True
     """True when the pattern view follows the playhead."""
     loop_pattern: bool = False
@@ -78,6 +84,7 @@ class TransportBar(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transport-bar--separator",
         "transport-bar--edit",
+        "transport-bar--record",
         "transport-bar--warning",
     }
     """
@@ -85,6 +92,7 @@ class TransportBar(Widget):
     | :- | :- |
     | `transport-bar--separator` | The bars between the parts. |
     | `transport-bar--edit` | The EDIT mark while edit mode is on. |
+    | `transport-bar--record` | The REC mark while record mode is on. |
     | `transport-bar--warning` | High CPU load, xruns and unsaved changes. |
     """
 
@@ -99,6 +107,10 @@ class TransportBar(Widget):
             color: $foreground-muted;
         }
         & > .transport-bar--edit {
+            text-style: reverse bold;
+        }
+        & > .transport-bar--record {
+            color: $error;
             text-style: reverse bold;
         }
         & > .transport-bar--warning {
@@ -159,6 +171,14 @@ class TransportBar(Widget):
             parts.append(Text("EDIT", self.get_component_rich_style("transport-bar--edit")))
         else:
             parts.append(Text("VIEW", end=""))
+        if state.record:
+            parts.append(Text("REC", self.get_component_rich_style("transport-bar--record")))
+        if state.cue is not None:
+            parts.append(
+                Text(f"CUE {state.cue:02X}", self.get_component_rich_style("transport-bar--record"))
+            )
+        if state.clock:
+            parts.append(Text(state.clock, end=""))
         flags = [
             name for name, on in (("FOLLOW", state.follow), ("LOOP", state.loop_pattern)) if on
         ]
