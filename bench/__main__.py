@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.figures import Figure
+from bench.midi_clock import FOLLOW_S, midi_clock_figures
 from bench.midi_latency import midi_latency_figures
 from bench.realtime import LATENCY_NOTES, RUN_S, XRUN_RUN_S, realtime_figures
 from bench.render_speed import render_figures
@@ -49,12 +50,14 @@ def run(
     realtime_s: float | None = None,
     ui_s: float | None = None,
     midi_notes: int = LATENCY_NOTES,
+    clock_s: float = FOLLOW_S,
     cores: set[int] | None = None,
 ) -> list[Figure]:
     """realtime_s: length of every real-time run (None: RUN_S, XRUN_RUN_S where xruns are
     judged; 0: skip them, the MIDI latency too). ui_s: how long the terminal output is counted
     while the demo plays (None: PLAY_S; 0: skip every UI figure). midi_notes: notes sent for
-    the MIDI latency (0: skip it). cores: where the real-time and UI runs go."""
+    the MIDI latency (0: skip it). clock_s: how long the MIDI clock is followed (0: skip the
+    clock figures). cores: where the real-time and UI runs go."""
     figures = [
         *render_figures(repeats=repeats),
         *voice_figures(voices=voices, seconds=seconds, repeats=repeats),
@@ -68,6 +71,8 @@ def run(
             )
             if midi_notes:
                 figures += midi_latency_figures(notes=midi_notes)
+            if clock_s:
+                figures += midi_clock_figures(follow_s=clock_s)
     if ui_s != 0:
         # The app's threads (the null output's clock, Textual's input reader) and the
         # `tracker` processes spread over the cores as a user's would.
@@ -101,6 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"notes sent for the MIDI latency (default {LATENCY_NOTES}; 0 skips it, as does "
         "--realtime-seconds 0)",
     )
+    parser.add_argument(
+        "--clock-seconds",
+        type=float,
+        default=FOLLOW_S,
+        help=f"how long an external MIDI clock is followed (default {FOLLOW_S:g} s; 0 skips the "
+        "MIDI clock figures, as does --realtime-seconds 0)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     args = parser.parse_args(argv)
 
@@ -113,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         realtime_s=args.realtime_seconds,
         ui_s=args.ui_seconds,
         midi_notes=args.midi_notes,
+        clock_s=args.clock_seconds,
         cores=cores,
     )
     print(format_table(figures))

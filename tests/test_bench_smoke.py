@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bench.figures import Figure
+from bench.midi_clock import midi_clock_figures
 from bench.midi_latency import midi_latency_figures
 from bench.realtime import (
     RATE_HZ,
@@ -154,6 +155,25 @@ def test_midi_latency_figures_run_on_a_jack_server() -> None:
     assert keys == ["midi_latency_median_ms_256_frames", "midi_latency_p99_ms_256_frames"]
     assert all(figure.value > 0 for figure in figures)
     assert all(figure.target == pytest.approx(256 / 48 + 2) for figure in figures)
+
+
+def test_midi_clock_figures_run_on_a_jack_server() -> None:
+    if not jackd_available():
+        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
+    figures = midi_clock_figures(out_s=2.0, follow_s=3.0)
+
+    values = {figure.key: figure.value for figure in figures}
+    assert list(values) == [
+        "midi_clock_out_tempo_error_ppm",
+        "midi_clock_out_jitter_p1_p99_ms_128_frames",
+        "midi_clock_out_jitter_range_ms_128_frames",
+        "midi_clock_in_drift_ticks",
+        "midi_clock_in_wobble_percent",
+        "midi_clock_in_tempo_error_percent",
+    ]
+    assert values["midi_clock_out_tempo_error_ppm"] < 1000  # 125 BPM, not something else
+    assert values["midi_clock_in_drift_ticks"] < 2
+    assert all(np.isfinite(value) for value in values.values())
 
 
 def test_latency_p99_is_the_max_below_a_hundred_samples_and_nearest_rank_above() -> None:
