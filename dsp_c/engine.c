@@ -79,6 +79,11 @@ static int track_audible(const tk_engine *e, uint32_t t)
 
 void tk_mixer_update_track(tk_engine *e, uint32_t t)
 {
+    tk_mixer_ramp_track(e, t, e->mix_ramp_frames);
+}
+
+void tk_mixer_ramp_track(tk_engine *e, uint32_t t, uint32_t ramp_frames)
+{
     const tk_song *s = e->song;
     float vol = 0.0f, pan = 0.0f;
     if (s && track_audible(e, t)) {
@@ -87,23 +92,28 @@ void tk_mixer_update_track(tk_engine *e, uint32_t t)
     }
     float target[2] = { vol * fminf(1.0f, 1.0f - pan), vol * fminf(1.0f, 1.0f + pan) };
     for (int c = 0; c < 2; c++)
-        e->track_step[t][c] = (target[c] - e->track_gain[t][c]) / (float)e->mix_ramp_frames;
-    e->track_ramp[t] = e->mix_ramp_frames;
+        e->track_step[t][c] = (target[c] - e->track_gain[t][c]) / (float)ramp_frames;
+    e->track_ramp[t] = ramp_frames;
     e->track_target[t][0] = target[0];
     e->track_target[t][1] = target[1];
 }
 
-static void update_all_tracks(tk_engine *e)
+void tk_mixer_update_all(tk_engine *e)
 {
     for (uint32_t t = 0; t < TK_MAX_TRACKS; t++)
         tk_mixer_update_track(e, t);
 }
 
-static void set_master(tk_engine *e, float volume)
+void tk_mixer_set_master(tk_engine *e, float volume)
+{
+    tk_mixer_ramp_master(e, volume, e->mix_ramp_frames);
+}
+
+void tk_mixer_ramp_master(tk_engine *e, float volume, uint32_t ramp_frames)
 {
     e->master_target = volume;
-    e->master_step = (volume - e->master_gain) / (float)e->mix_ramp_frames;
-    e->master_ramp = e->mix_ramp_frames;
+    e->master_step = (volume - e->master_gain) / (float)ramp_frames;
+    e->master_ramp = ramp_frames;
 }
 
 /* Unity below the knee, then a smooth curve that never exceeds 1. */
@@ -227,7 +237,7 @@ static const struct { float lo, hi; uint8_t glides; } param_range[TK_IP_COUNT] =
     [TK_IP_GLIDE_S] = { 0.0f, 10.0f, 0 },
 };
 
-static void set_instrument_param(tk_engine *e, uint32_t number, uint32_t param, float value)
+void tk_instrument_param_set(tk_engine *e, uint32_t number, uint32_t param, float value, int glide)
 {
     tk_song *s = e->song;
     if (!s || number == 0 || number > s->instrument_count || param >= TK_IP_COUNT || !isfinite(value))
@@ -239,19 +249,22 @@ static void set_instrument_param(tk_engine *e, uint32_t number, uint32_t param, 
         return;
     }
     float *field = instrument_field(ins, param);
-    if (!param_range[param].glides) {
-        *field = value;
-        return;
-    }
     tk_smoother *free_slot = NULL;
     for (uint32_t i = 0; i < TK_MAX_SMOOTHERS; i++) {
         tk_smoother *sm = &e->smoother[i];
         if (sm->active && sm->instrument == number && sm->param == param) {
-            sm->target = value;
-            return;
+            if (glide && param_range[param].glides) {
+                sm->target = value;
+                return;
+            }
+            sm->active = 0; /* set outright: a glide still under way would undo it */
         }
         if (!sm->active && !free_slot)
             free_slot = sm;
+    }
+    if (!glide || !param_range[param].glides) {
+        *field = value;
+        return;
     }
     if (!free_slot) {
         *field = value; /* more knobs at once than slots: this one steps */
@@ -349,8 +362,8 @@ static void run_command(tk_engine *e, const tk_command *c)
         /* the new song's values are the model's, which already include the knobs' */
         memset(e->smoother, 0, sizeof e->smoother);
         tk_replayer_song_changed(e);
-        update_all_tracks(e);
-        set_master(e, next->master_volume); /* an undone fader move is heard at once */
+        tk_mixer_update_all(e);
+        tk_mixer_set_master(e, next->master_volume); /* an undone fader move is heard at once */
         if (old) {
             tk_event ev = { .type = TK_EVT_SONG_RELEASED, .frame = e->frame, .ptr = old };
             tk_emit_event(e, &ev);
@@ -385,15 +398,15 @@ static void run_command(tk_engine *e, const tk_command *c)
             s->track[c->track].mute = c->a != 0;
         else
             s->track[c->track].solo = c->a != 0;
-        update_all_tracks(e);
+        tk_mixer_update_all(e);
         break;
     case TK_CMD_MASTER_VOLUME:
         if (s && isfinite(c->value)) {
             s->master_volume = fminf(fmaxf(c->value, 0.0f), 2.0f);
-            set_master(e, s->master_volume);
+            tk_mixer_set_master(e, s->master_volume);
         }
         break;
-    case TK_CMD_INSTRUMENT_PARAM: set_instrument_param(e, c->a, c->b, c->value); break;
+    case TK_CMD_INSTRUMENT_PARAM: tk_instrument_param_set(e, c->a, c->b, c->value, 1); break;
     case TK_CMD_SET_MIDI_CLOCK: e->midi_clock = c->a != 0; break;
     case TK_CMD_CUE: e->cue = c->a; break;
     case TK_CMD_CLOCK_FOLLOW:
@@ -417,7 +430,7 @@ static void run_command(tk_engine *e, const tk_command *c)
 void tk_engine_load_song(tk_engine *e, tk_song *song)
 {
     e->song = song;
-    update_all_tracks(e);
+    tk_mixer_update_all(e);
     for (uint32_t t = 0; t < TK_MAX_TRACKS; t++) {
         /* no fade-in on a fresh load */
         e->track_gain[t][0] = e->track_target[t][0];
@@ -494,6 +507,8 @@ static void render_segment(tk_engine *e, float *out, float *const *stems, uint32
 static void control_update(tk_engine *e)
 {
     run_smoothers(e);
+    if (e->mode != TK_STOPPED && e->song)
+        tk_automation_run(e);
     e->mod_phase += TK_MOD_RATE_HZ * (float)TK_CONTROL_FRAMES / e->rate_hz;
     e->mod_phase -= floorf(e->mod_phase);
     e->mod_units = e->live_mod * TK_MOD_DEPTH_UNITS * sinf(6.2831853f * e->mod_phase);

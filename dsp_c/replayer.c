@@ -647,6 +647,9 @@ void tk_replayer_tick(tk_engine *e)
         e->channel[t].volume_offset = 0;
     }
     if (e->tick == 0) {
+        e->row_start_frame = e->frame;
+        e->playing_pattern = e->pattern;
+        e->playing_row = e->row;
         tk_event ev = { .type = TK_EVT_POSITION, .frame = e->frame, .order = e->order,
                         .pattern = e->pattern, .row = e->row };
         tk_emit_event(e, &ev);

@@ -48,9 +48,26 @@ typedef struct tk_cell {
     tk_fx fx[TK_MAX_FX_COLUMNS];    /* unused columns hold TK_FX_NONE */
 } tk_cell;
 
+/* An automation lane: one parameter moved along a pattern. */
+enum tk_lane_target {
+    TK_LANE_TRACK_VOLUME = 0, TK_LANE_TRACK_PAN, TK_LANE_TRACK_MUTE, TK_LANE_TRACK_SOLO,
+    TK_LANE_MASTER_VOLUME, TK_LANE_TEMPO, TK_LANE_INSTRUMENT
+};
+
+typedef struct tk_lane {
+    uint8_t target;                 /* enum tk_lane_target */
+    uint8_t linear;                 /* 1: a straight line to the next row's value; 0: steps */
+    uint16_t param;                 /* enum tk_instrument_param, for TK_LANE_INSTRUMENT */
+    uint32_t index;                 /* track 0..63, or instrument number 1..255 */
+    const float *values;            /* one per row: the value as the row starts, in the
+                                       parameter's unit; NaN before the lane's first point */
+} tk_lane;
+
 typedef struct tk_pattern {
     uint32_t rows;                  /* 1..256 */
     tk_cell *cells;                 /* rows * song.tracks cells, row-major */
+    uint32_t lane_count;            /* 0..64 */
+    const tk_lane *lanes;           /* applied every control block while the pattern plays */
 } tk_pattern;
 
 /* ---- instruments -------------------------------------------------------- */

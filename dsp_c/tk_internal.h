@@ -161,6 +161,9 @@ struct tk_engine {
     uint64_t tick_start_frame;      /* where the tick being played began */
     double clocks_at_tick;          /* internal clocks (24 a beat) played before that tick */
     double tick_clocks;             /* clocks the tick being played lasts (24 / ticks per beat) */
+    uint64_t row_start_frame;       /* where the row being heard began (automation) */
+    uint32_t playing_pattern, playing_row; /* that row: e->row already names the next one
+                                              during a row's last tick */
 
     tk_channel channel[TK_MAX_TRACKS];
     tk_voice voice[TK_MAX_VOICES];
@@ -209,6 +212,17 @@ struct tk_engine {
 void tk_emit(tk_engine *e, uint32_t type, uint64_t frame);
 void tk_emit_event(tk_engine *e, const tk_event *ev);
 void tk_mixer_update_track(tk_engine *e, uint32_t track);
+void tk_mixer_update_all(tk_engine *e);
+void tk_mixer_set_master(tk_engine *e, float volume);
+/* The same over ramp_frames instead of the faders' 5 ms: automation that moves every
+ * control block ramps over one, so the gain follows its line sample by sample. */
+void tk_mixer_ramp_track(tk_engine *e, uint32_t track, uint32_t ramp_frames);
+void tk_mixer_ramp_master(tk_engine *e, float volume, uint32_t ramp_frames);
+/* glide: 1 eases the change over TK_SMOOTH_S (a knob), 0 sets it now (automation, already smooth) */
+void tk_instrument_param_set(tk_engine *e, uint32_t number, uint32_t param, float value, int glide);
+
+/* automation.c */
+void tk_automation_run(tk_engine *e);
 
 /* voice.c */
 tk_voice *tk_voice_alloc(tk_engine *e);

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.engine.kernel import instrument_param_number
+from tracker.engine.compile import instrument_param_number
 from tracker.engine.native import lib
 from tracker.io.project import Project
 from tracker.model import Filter, Oscillator, Song, SynthInstrument

@@ -7,6 +7,7 @@ hands it back.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tracker.engine.native import ffi, lib
-from tracker.model import NOTE_CUT, NOTE_OFF, Cell, Song
+from tracker.model import NOTE_CUT, NOTE_OFF, AutomationLane, Cell, Song
 from tracker.model.instrument import (
     Envelope,
     Oscillator,
@@ -22,9 +23,25 @@ from tracker.model.instrument import (
     SynthInstrument,
 )
 from tracker.model.notes import effect_command_number
+from tracker.model.params import find_param
 
 CELL_BYTES = 4 + 2 * lib.TK_MAX_FX_COLUMNS
 GUARD_FRAMES = lib.TK_GUARD_FRAMES
+
+def instrument_param_number(name: str) -> int:
+    """The kernel's number for an instrument parameter named as in tk_dsp.h without TK_IP_."""
+    number = getattr(lib, f"TK_IP_{name}", None)
+    if number is None or name == "COUNT":
+        raise KeyError(f"the kernel has no instrument parameter {name}")
+    return int(number)
+
+
+_TRACK_LANES = {
+    "volume": lib.TK_LANE_TRACK_VOLUME,
+    "pan": lib.TK_LANE_TRACK_PAN,
+    "mute": lib.TK_LANE_TRACK_MUTE,
+    "solo": lib.TK_LANE_TRACK_SOLO,
+}
 
 _WAVES = {
     "sine": lib.TK_WAVE_SINE,
@@ -147,8 +164,39 @@ class CompiledSong:
             self._keep.append(cells)
             patterns[index].rows = len(pattern.rows)
             patterns[index].cells = cells
+            if pattern.automation:
+                lanes = ffi.new("tk_lane[]", len(pattern.automation))
+                self._keep.append(lanes)
+                for out, lane in zip(lanes, pattern.automation, strict=True):
+                    self._fill_lane(out, song, lane, len(pattern.rows))
+                patterns[index].lane_count = len(pattern.automation)
+                patterns[index].lanes = lanes
         self.pointer.pattern_count = len(song.patterns)
         self.pointer.patterns = patterns
+
+    def _fill_lane(self, out: Any, song: Song, lane: AutomationLane, rows: int) -> None:
+        param = find_param(song, lane.param)
+        spec = param.spec
+        if param.scope == "instrument":
+            assert spec.kernel is not None
+            out.target = lib.TK_LANE_INSTRUMENT
+            out.param = instrument_param_number(spec.kernel)
+            out.index = param.number
+        elif param.scope == "track":
+            out.target = _TRACK_LANES[spec.key]
+            out.index = param.number - 1
+        else:
+            out.target = lib.TK_LANE_TEMPO if spec.key == "tempo" else lib.TK_LANE_MASTER_VOLUME
+        out.linear = lane.interpolation == "linear" and spec.kind == "float"
+        # The value at each row's start, along the parameter's own curve (cutoff in octaves);
+        # the kernel draws straight lines inside a row.
+        values = [lane.value_at(row) for row in range(rows)]
+        held = ffi.new(
+            "float[]",
+            [math.nan if v is None else float(spec.from_normalised(v)) for v in values],
+        )
+        self._keep.append(held)
+        out.values = held
 
     def _fill_instruments(self, song: Song, samples: Mapping[str, npt.NDArray[np.float32]]) -> None:
         count = len(song.instruments)

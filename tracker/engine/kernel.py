@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tracker.engine.compile import EMPTY_CELL_BYTES, CompiledSong, pack_cell
+from tracker.engine.compile import (
+    EMPTY_CELL_BYTES,
+    CompiledSong,
+    instrument_param_number,
+    pack_cell,
+)
 from tracker.engine.native import ffi, lib
 from tracker.model import Cell
 
@@ -99,14 +104,6 @@ class KernelStats:
     midi_dropped: int = 0
     follow_bpm: float = 0.0
     """The external clock's tempo (FastTracker II BPM at the song's speed), 0 if none yet."""
-
-
-def instrument_param_number(name: str) -> int:
-    """The kernel's number for an instrument parameter named as in tk_dsp.h without TK_IP_."""
-    number = getattr(lib, f"TK_IP_{name}", None)
-    if number is None or name == "COUNT":
-        raise KeyError(f"the kernel has no instrument parameter {name}")
-    return int(number)
 
 
 class QueueFull(RuntimeError):

@@ -94,6 +94,8 @@ def _pattern_document(pattern: Pattern, p: int, columns: list[int]) -> Document:
     for name in Pattern.model_fields:
         if name == "rows":
             document[name] = [_row_text(row, p, r, columns) for r, row in enumerate(pattern.rows)]
+        elif name == "automation" and not pattern.automation:
+            continue  # most patterns have none: the file stays as it was before lanes existed
         else:
             document[name] = pattern.model_dump(mode="json", include={name})[name]
     return document

@@ -31,11 +31,13 @@ from tracker.model.pattern import (
     MAX_ROWS,
     MAX_TRACKS,
     VOLUME_MAX,
+    AutomationLane,
+    AutomationPoint,
     Cell,
     Effect,
     Pattern,
 )
-from tracker.model.song import SCHEMA_VERSION, Song, Track
+from tracker.model.song import SCHEMA_VERSION, MidiMapping, Song, Track
 
 __all__ = [
     "EFFECT_COMMANDS",
@@ -50,6 +52,8 @@ __all__ = [
     "NOTE_OFF",
     "SCHEMA_VERSION",
     "VOLUME_MAX",
+    "AutomationLane",
+    "AutomationPoint",
     "Block",
     "Cell",
     "Clip",
@@ -60,6 +64,7 @@ __all__ = [
     "History",
     "Instrument",
     "Lfo",
+    "MidiMapping",
     "Oscillator",
     "Pattern",
     "SampleInstrument",

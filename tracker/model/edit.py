@@ -28,8 +28,10 @@ from tracker.model.pattern import (
     EMPTY_CELL,
     INSTRUMENT_MAX,
     MAX_EFFECT_COLUMNS,
+    MAX_LANES,
     MAX_ROWS,
     MAX_TRACKS,
+    AutomationLane,
     Cell,
     Effect,
     Pattern,
@@ -638,7 +640,12 @@ def set_pattern_length(song: Song, pattern: int, rows: int) -> Song:
     padding = [[EMPTY_CELL] * len(song.tracks) for _ in range(rows - len(kept))]
     if len(kept) == len(edited.rows) and not padding:
         return song
-    return _with_pattern(song, pattern, edited.model_copy(update={"rows": [*kept, *padding]}))
+    lanes = [  # points past the new end go with the rows
+        lane.model_copy(update={"points": tuple(p for p in lane.points if p.row < rows)})
+        for lane in edited.automation
+    ]
+    update = {"rows": [*kept, *padding], "automation": lanes}
+    return _with_pattern(song, pattern, edited.model_copy(update=update))
 
 
 # --- instruments -----------------------------------------------------------------------------
@@ -691,6 +698,7 @@ def delete_instrument(song: Song, number: int) -> Song:
     instruments = [*song.instruments[: number - 1], *song.instruments[number:]]
     tracks = range(len(song.tracks))
     patterns = [_edit_cells(p, range(len(p.rows)), tracks, edit) for p in song.patterns]
+    patterns = _renumbered_lanes(patterns, "instrument", removed=number)
     mappings = _renumbered_mappings(song, "instrument", removed=number)
     return _with_patterns(song, patterns).model_copy(
         update={"instruments": instruments, "midi_mappings": mappings}
@@ -761,6 +769,7 @@ def add_track(song: Song, at: int) -> Song:
         for p in song.patterns
     ]
     tracks = [*song.tracks[:at], Track(), *song.tracks[at:]]
+    patterns = _renumbered_lanes(patterns, "track", inserted=at + 1)
     mappings = _renumbered_mappings(song, "track", inserted=at + 1)
     return song.model_copy(
         update={"tracks": tracks, "patterns": patterns, "midi_mappings": mappings}
@@ -777,6 +786,7 @@ def delete_track(song: Song, track: int) -> Song:
         for p in song.patterns
     ]
     tracks = [*song.tracks[:track], *song.tracks[track + 1 :]]
+    patterns = _renumbered_lanes(patterns, "track", removed=track + 1)
     mappings = _renumbered_mappings(song, "track", removed=track + 1)
     return song.model_copy(
         update={"tracks": tracks, "patterns": patterns, "midi_mappings": mappings}
@@ -810,12 +820,115 @@ def _renumbered_mappings(
 
 
 def _without_dangling_mappings(song: Song) -> Song:
-    """``song`` less the mappings whose parameter it no longer has (an instrument that
-    changed kind has no oscillators, say); ``song`` itself when all are fine."""
+    """``song`` less the mappings and automation lanes whose parameter it no longer has (an
+    instrument that changed kind has no oscillators, say); ``song`` itself when all are fine."""
     kept = [m for m in song.midi_mappings if _names_something(song, m.param)]
-    if len(kept) == len(song.midi_mappings):
+    patterns = [
+        p
+        if all(_names_something(song, lane.param) for lane in p.automation)
+        else p.model_copy(
+            update={"automation": [a for a in p.automation if _names_something(song, a.param)]}
+        )
+        for p in song.patterns
+    ]
+    if len(kept) == len(song.midi_mappings) and all(
+        new is old for new, old in zip(patterns, song.patterns, strict=True)
+    ):
         return song
-    return song.model_copy(update={"midi_mappings": kept})
+    return song.model_copy(update={"midi_mappings": kept, "patterns": patterns})
+
+
+def _renumbered_lanes(
+    patterns: list[Pattern],
+    scope: Literal["track", "instrument"],
+    removed: int | None = None,
+    inserted: int | None = None,
+) -> list[Pattern]:
+    """Automation lanes after a track or instrument (1-based) is removed or inserted, as
+    _renumbered_mappings does for mappings."""
+    result = []
+    for pattern in patterns:
+        lanes = []
+        for lane in pattern.automation:
+            new_id = renumber(lane.param, scope, removed=removed, inserted=inserted)
+            if new_id is not None:
+                lanes.append(
+                    lane if new_id == lane.param else lane.model_copy(update={"param": new_id})
+                )
+        changed = len(lanes) != len(pattern.automation) or any(
+            a is not b for a, b in zip(lanes, pattern.automation, strict=False)
+        )
+        result.append(pattern.model_copy(update={"automation": lanes}) if changed else pattern)
+    return result
+
+
+# --- automation --------------------------------------------------------------------------------
+# Lanes belong to a pattern; values are normalised 0..1 along the parameter's curve.
+
+
+def set_automation_point(song: Song, pattern: int, param: str, row: int, value: float) -> Song:
+    """A point at ``row`` of ``param``'s lane in ``pattern`` (the lane is made if missing)."""
+    edited = _pattern(song, pattern)
+    _check_row(edited, row)
+    try:
+        find_param(song, param)
+    except ParamError as error:
+        raise EditError(str(error)) from None
+    if not 0.0 <= value <= 1.0:
+        raise EditError(f"automation value {value} is outside 0..1")
+    lane = edited.lane(param)
+    if lane is None:
+        if len(edited.automation) >= MAX_LANES:
+            raise EditError(f"pattern {pattern} already has {MAX_LANES} automation lanes")
+        lanes = [*edited.automation, AutomationLane(param=param).with_point(row, value)]
+    else:
+        lanes = [a.with_point(row, value) if a is lane else a for a in edited.automation]
+    return _with_pattern(song, pattern, edited.model_copy(update={"automation": lanes}))
+
+
+def clear_automation_point(song: Song, pattern: int, param: str, row: int) -> Song:
+    """No point at ``row`` in ``param``'s lane (the lane stays, even empty)."""
+    edited = _pattern(song, pattern)
+    lane = edited.lane(param)
+    if lane is None or lane.point_at(row) is None:
+        return song
+    lanes = [a.without_point(row) if a is lane else a for a in edited.automation]
+    return _with_pattern(song, pattern, edited.model_copy(update={"automation": lanes}))
+
+
+def add_automation_lane(song: Song, pattern: int, param: str) -> Song:
+    """An empty lane for ``param`` in ``pattern`` (nothing when it has one already)."""
+    edited = _pattern(song, pattern)
+    try:
+        find_param(song, param)
+    except ParamError as error:
+        raise EditError(str(error)) from None
+    if edited.lane(param) is not None:
+        return song
+    if len(edited.automation) >= MAX_LANES:
+        raise EditError(f"pattern {pattern} already has {MAX_LANES} automation lanes")
+    lanes = [*edited.automation, AutomationLane(param=param)]
+    return _with_pattern(song, pattern, edited.model_copy(update={"automation": lanes}))
+
+
+def remove_automation_lane(song: Song, pattern: int, param: str) -> Song:
+    edited = _pattern(song, pattern)
+    lanes = [a for a in edited.automation if a.param != param]
+    if len(lanes) == len(edited.automation):
+        return song
+    return _with_pattern(song, pattern, edited.model_copy(update={"automation": lanes}))
+
+
+def set_lane_interpolation(
+    song: Song, pattern: int, param: str, interpolation: Literal["linear", "step"]
+) -> Song:
+    edited = _pattern(song, pattern)
+    lane = edited.lane(param)
+    if lane is None:
+        raise EditError(f"pattern {pattern} has no automation lane for {param}")
+    new = lane.model_copy(update={"interpolation": interpolation})
+    lanes = [new if a is lane else a for a in edited.automation]
+    return _with_pattern(song, pattern, edited.model_copy(update={"automation": lanes}))
 
 
 def _names_something(song: Song, param: str) -> bool:

@@ -7,9 +7,10 @@ are shared with the pattern it was made from and must not be mutated in place.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+import itertools
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from tracker.model.base import NAME_MAX_CHARS, StrictModel
 from tracker.model.notes import EFFECT_COMMANDS, NOTE_CUT, NOTE_MAX, NOTE_MIN, NOTE_OFF
@@ -20,6 +21,7 @@ MAX_EFFECT_COLUMNS: Final = 4
 VOLUME_MAX: Final = 64
 INSTRUMENT_MAX: Final = 255  # instruments are numbered 1..255; 0 never appears in a cell
 PARAM_MAX: Final = 255
+MAX_LANES: Final = 64  # automation lanes in one pattern
 
 
 class Effect(StrictModel, frozen=True):
@@ -71,14 +73,100 @@ class Cell(StrictModel, frozen=True):
 EMPTY_CELL: Final = Cell()
 
 
+class AutomationPoint(StrictModel, frozen=True):
+    """A parameter's value at the start of a row."""
+
+    row: int = Field(ge=0, lt=MAX_ROWS)
+    value: float = Field(ge=0.0, le=1.0)
+    """Normalised: 0..1 along the parameter's range and curve (tracker.model.params), so a
+    lane reads the same whatever the unit, and cutoff moves evenly in octaves."""
+
+
+class AutomationLane(StrictModel, frozen=True):
+    """One parameter moved along a pattern: points at rows, and how to get between them.
+
+    Before the first point the parameter is left as it is; after the last it holds there.
+    """
+
+    param: str = Field(min_length=1, max_length=80)
+    """An id of tracker.model.params ("track.2.volume", "instrument.1.filter.cutoff_hz")."""
+    interpolation: Literal["linear", "step"] = "linear"
+    """linear: a straight line from point to point, smooth within each row; step: each
+    point's value holds until the next."""
+    points: tuple[AutomationPoint, ...] = ()
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _points_as_tuple(cls, value: Any) -> Any:
+        return tuple(value) if isinstance(value, list) else value
+
+    @field_validator("points")
+    @classmethod
+    def _rows_ascend(cls, points: tuple[AutomationPoint, ...]) -> tuple[AutomationPoint, ...]:
+        for before, after in itertools.pairwise(points):
+            if after.row <= before.row:
+                raise ValueError(f"row {after.row} comes after row {before.row}: rows must ascend")
+        return points
+
+    def value_at(self, row: int) -> float | None:
+        """The value at the start of ``row``; None before the first point."""
+        before = None
+        for point in self.points:
+            if point.row == row:
+                return point.value
+            if point.row > row:
+                if before is None:
+                    return None
+                if self.interpolation == "step":
+                    return before.value
+                share = (row - before.row) / (point.row - before.row)
+                return before.value + (point.value - before.value) * share
+            before = point
+        return None if before is None else before.value
+
+    def point_at(self, row: int) -> AutomationPoint | None:
+        return next((point for point in self.points if point.row == row), None)
+
+    def with_point(self, row: int, value: float) -> AutomationLane:
+        """This lane with a point at ``row`` set to ``value`` (added or replaced)."""
+        kept = [point for point in self.points if point.row != row]
+        points = sorted([*kept, AutomationPoint(row=row, value=value)], key=lambda p: p.row)
+        return self.model_copy(update={"points": tuple(points)})
+
+    def without_point(self, row: int) -> AutomationLane:
+        return self.model_copy(
+            update={"points": tuple(point for point in self.points if point.row != row)}
+        )
+
+
 class Pattern(StrictModel):
     """A grid of ``rows[row][track]`` cells; every row has the same number of cells.
 
-    The Song checks that this number equals its track count.
+    The Song checks that this number equals its track count, and that automation lanes name
+    parameters it has.
     """
 
     name: str = Field(default="", max_length=NAME_MAX_CHARS)
     rows: list[list[Cell]] = Field(min_length=1, max_length=MAX_ROWS)
+    automation: list[AutomationLane] = Field(default_factory=list, max_length=MAX_LANES)
+
+    @model_validator(mode="after")
+    def _lanes_fit(self) -> Self:
+        seen: set[str] = set()
+        for index, lane in enumerate(self.automation):
+            if lane.param in seen:
+                raise ValueError(f"automation[{index}]: a second lane for {lane.param}")
+            seen.add(lane.param)
+            if lane.points and lane.points[-1].row >= len(self.rows):
+                raise ValueError(
+                    f"automation[{index}]: a point at row {lane.points[-1].row}, "
+                    f"the pattern has {len(self.rows)} rows"
+                )
+        return self
+
+    def lane(self, param: str) -> AutomationLane | None:
+        """The lane that moves ``param`` in this pattern, if any."""
+        return next((lane for lane in self.automation if lane.param == param), None)
 
     @field_validator("rows")
     @classmethod

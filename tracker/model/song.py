@@ -125,6 +125,12 @@ class Song(StrictModel):
                 find_param(self, mapping.param)
             except ParamError as error:
                 raise ValueError(f"midi_mappings[{index}].param: {error}") from None
+        for p, pattern in enumerate(self.patterns):
+            for index, lane in enumerate(pattern.automation):
+                try:
+                    find_param(self, lane.param)
+                except ParamError as error:
+                    raise ValueError(f"patterns[{p}].automation[{index}].param: {error}") from None
 
     def _check_sample_refs(self) -> None:
         # One hash is one sound: every reference to it must describe the same audio.
