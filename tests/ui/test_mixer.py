@@ -323,3 +323,23 @@ def test_snapshot_with_levels(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=feed_levels)
+
+
+async def test_c_cycles_the_midi_channel_and_i_makes_the_track_midi_only() -> None:
+    app = MixerApp(tracks())
+    async with app.run_test(size=(60, 12)) as pilot:
+        mixer = app.query_one(Mixer)
+        await pilot.press("right", "c", "c")
+        assert app.tracks[1].midi_channel == 2
+        assert clip_row(mixer)[9:13] == "m2  "
+        await pilot.press("C", "i")
+        assert (app.tracks[1].midi_channel, app.tracks[1].midi_only) == (1, True)
+        assert clip_row(mixer)[9:13] == "M1  "
+        await pilot.press("C")  # below 1: off
+        assert app.tracks[1].midi_channel is None
+        assert clip_row(mixer)[9:13] == "    "
+        for _ in range(17):  # all the way round: 1..16, then off again
+            await pilot.press("c")
+        assert app.tracks[1].midi_channel is None
+        await pilot.press("left", "left", "c")  # the master strip has no channel
+        assert [t.midi_channel for t in app.tracks] == [None] * 4

@@ -8,7 +8,8 @@ A strip, seven cells wide after its separator::
     Bass       name (reversed when selected and the mixer has focus)
     02 M ·     track number, M when muted, S when soloed
       L12      pan
-        !!     clip marks, held CLIP_HOLD_S after a peak at or over full scale
+    m3  !!     MIDI channel (M: MIDI only), clip marks held CLIP_HOLD_S after a peak at or over
+               full scale
      ██ ▆▅     fader (on a dB scale) and the left and right peak meters, -48..0 dB
      ██ ██
     -1.0dB     volume
@@ -105,6 +106,17 @@ def volume_label(volume: float) -> str:
     return label if len(label) <= CONTENT_CELLS else f"{db:+.0f}dB"
 
 
+MIDI_CHANNELS: Final = 16
+
+
+def midi_label(strip: _StripState | None) -> str:
+    """Four cells: the MIDI channel a track also plays on (``m12``), ``M12`` when only
+    there (its own instrument silent), blank when none."""
+    if strip is None or strip.midi_channel is None:
+        return "    "
+    return f"{'M' if strip.midi_only else 'm'}{strip.midi_channel:<2d} "
+
+
 def _eighths(db: float, top_db: float, rows: int) -> int:
     """How many eighths of ``rows`` cells a bar from METER_FLOOR_DB to ``top_db`` fills."""
     if db <= METER_FLOOR_DB:
@@ -152,6 +164,8 @@ class _StripState:
     pan: float
     mute: bool
     solo: bool
+    midi_channel: int | None = None
+    midi_only: bool = False
 
 
 _MeterCells = tuple[int, int, int, int, bool, bool]
@@ -173,6 +187,9 @@ class Mixer(Widget, can_focus=True):
         Binding("m", "toggle_flag('mute')", "Mute"),
         Binding("s", "toggle_flag('solo')", "Solo"),
         Binding("0", "reset", "Reset"),
+        Binding("c", "midi_channel(1)", "MIDI channel"),
+        Binding("C", "midi_channel(-1)", "MIDI channel down", show=False),
+        Binding("i", "toggle_flag('midi_only')", "MIDI only"),
     ]
     """
     | Key(s) | Description |
@@ -184,6 +201,8 @@ class Mixer(Widget, can_focus=True):
     | m | Mute or unmute the track. |
     | s | Solo or unsolo the track. |
     | 0 | Volume back to 0 dB and pan to the centre. |
+    | c, C | The next or previous MIDI channel the track's notes also go out on (off, 1-16). |
+    | i | MIDI only: the track's own instrument silent, an external synth plays it. |
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -311,7 +330,10 @@ class Mixer(Widget, can_focus=True):
     def set_tracks(self, tracks: Sequence[Track], master_volume: float) -> None:
         """Show the song's tracks and master volume; redraws only if what is shown changed."""
         self._pending.clear()  # the app has answered: its song is the truth again
-        strips = tuple(_StripState(t.name, t.volume, t.pan, t.mute, t.solo) for t in tracks)
+        strips = tuple(
+            _StripState(t.name, t.volume, t.pan, t.mute, t.solo, t.midi_channel, t.midi_only)
+            for t in tracks
+        )
         if strips == self._strips and master_volume == self._master_volume:
             return
         self._strips = strips
@@ -382,6 +404,16 @@ class Mixer(Widget, can_focus=True):
     def action_toggle_flag(self, field: str) -> None:
         if self.selected != MASTER:
             self._request({field: not self._current(self.selected, field)})
+
+    def action_midi_channel(self, direction: int) -> None:
+        """The next (or previous) MIDI channel the strip's notes go out on: off, 1..16."""
+        if self.selected == MASTER:
+            return
+        key = (self.selected, "midi_channel")
+        current = int(self._pending.get(key, self._strips[self.selected].midi_channel or 0))
+        channel = (current + direction) % (MIDI_CHANNELS + 1)
+        self._pending[key] = channel  # 0: none (the model's None)
+        self.post_message(self.TrackChanged(self.selected, {"midi_channel": channel or None}))
 
     def action_reset(self) -> None:
         if self.selected == MASTER:
@@ -508,7 +540,7 @@ class Mixer(Widget, can_focus=True):
         if y == _CLIP_ROW:
             clip = self.get_component_rich_style("mixer--clip")
             return [
-                Segment("    ", base),
+                Segment(midi_label(strip), base),
                 Segment(_CLIP_MARK, clip) if left_clip else Segment(" ", base),
                 Segment(_CLIP_MARK, clip) if right_clip else Segment(" ", base),
                 Segment(" ", base),
