@@ -154,7 +154,9 @@ struct tk_engine {
     uint32_t ext_total;             /* pulses ever taken; the ring's next slot */
     uint32_t ext_count;             /* recent pulses in ext_frames that the fit uses */
     uint64_t ext_frames[TK_FOLLOW_WINDOW]; /* when the latest pulses were heard, a ring */
-    uint32_t ext_since_start;       /* pulses since the replayer started; 0: next one sets the phase */
+    uint64_t ext_index[TK_FOLLOW_WINDOW];  /* and which pulse each was (one may go missing) */
+    uint8_t phase_set;              /* 0: the next applied pulse sets the phase reference */
+    uint64_t phase_ref_index;       /* the pulse that set it */
     double ext_period_frames;       /* the fitted clock period, 0 unknown */
     double phase_ref_clocks;        /* internal clocks minus external pulses at the first pulse */
     uint32_t off_beat;              /* consecutive pulses far off the fitted line */

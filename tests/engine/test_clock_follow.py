@@ -127,3 +127,41 @@ def test_a_clock_that_stops_and_garbage_pulses_do_not_break_the_tempo() -> None:
     lengths = np.diff([r.frame for r in rows[-8:]])
     assert np.abs(lengths / (6 * 960) - 1).max() < 0.01
     assert run.kernel.stats().faults == 0
+
+
+def test_a_clock_flood_is_not_taken_for_a_tempo() -> None:
+    """10,000 pulses a second (a stuck or hostile sender): dropped; the tempo stays the
+    last good one, the replayer keeps its pace, and a real clock is followed after it."""
+    song = make_song([EMPTY] * 16, [sine_synth()], tempo=125)
+    run = start(song, play=False)
+    run.kernel.follow_clock(True)
+    run.kernel.play_song()
+    steady = clock_frames(lambda t: 125.0, 2.0)
+    follow(run, steady, 2.0, jitter=False)
+    base = run.kernel.stats().frames_rendered
+    flood = [base + k * RATE / 10_000 for k in range(10_000)]
+    follow(run, flood, 1.0, jitter=False, block=1024)
+    assert run.kernel.stats().follow_bpm == pytest.approx(125.0, rel=1e-3)
+    rows = run.rows()
+    lengths = np.diff([r.frame for r in rows[-6:]])
+    assert np.abs(lengths / (6 * 960) - 1).max() < 0.01
+    after = run.kernel.stats().frames_rendered
+    follow(run, [after + f for f in clock_frames(lambda t: 100.0, 3.0)], 3.0, jitter=False)
+    assert run.kernel.stats().follow_bpm == pytest.approx(100.0, rel=2e-3)
+
+
+def test_lost_pulses_are_counted_not_taken_for_a_slower_clock() -> None:
+    song = make_song([EMPTY] * 64, [sine_synth()], tempo=125)
+    run = start(song, play=False)
+    run.kernel.follow_clock(True)
+    run.kernel.play_song()
+    pulses = clock_frames(lambda t: 120.0, 30.0)
+    kept = [p for k, p in enumerate(pulses) if k % 50 != 49]  # every 50th lost on the way
+    follow(run, kept, 30.0)
+
+    beats = beat_frames(run)
+    beat = 60.0 / 120 * RATE
+    drift = beats - (beats[0] + beat * np.arange(len(beats)))
+    assert np.abs(drift).max() < beat / 24
+    # after the first beat (the song's own tempo until two pulses have come)
+    assert np.abs(np.diff(beats)[1:] / beat - 1).max() < 0.005
