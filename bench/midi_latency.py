@@ -41,12 +41,14 @@ from tracker.engine import Kernel
 from tracker.engine.kernel import NOTE_ALL
 from tracker.io.midi import MidiInput
 from tracker.midi_play import MidiPlayer, Target, UiEvent
+from tracker.model.notes import MIDI_NOTE_OFFSET
 
 MIDI_SLACK_S = 0.002  # target: one block + this
 SENDER_NAME = f"bench-midi-sender-{os.getpid()}"
 """Per process: jack2 clients of one name in two processes at once both fail (tracker.io.midi)."""
 TARGET = Target(track=0, instrument=1)  # where bench/realtime.py's KernelKeys play
 VELOCITY = 127  # full volume, as KernelKeys play
+MIDI_LATENCY_NOTE = LATENCY_NOTE + MIDI_NOTE_OFFSET  # the note KernelKeys play, as MIDI
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +72,11 @@ class MidiKeys:
 
     def press(self) -> None:
         self.sender.send_message(
-            mido.Message("note_on", note=LATENCY_NOTE, velocity=VELOCITY).bytes()
+            mido.Message("note_on", note=MIDI_LATENCY_NOTE, velocity=VELOCITY).bytes()
         )
 
     def release(self) -> None:
-        self.sender.send_message(mido.Message("note_off", note=LATENCY_NOTE).bytes())
+        self.sender.send_message(mido.Message("note_off", note=MIDI_LATENCY_NOTE).bytes())
 
 
 def _ignore(event: UiEvent) -> None:

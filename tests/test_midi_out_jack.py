@@ -20,21 +20,13 @@ import mido
 import numpy as np
 import pytest
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
+from tests.jack_rig import JackServer
 from tracker.io import midi
 from tracker.io.midi import MidiInput
 
 REPO = Path(__file__).resolve().parents[1]
 PLAY_S = 10.5
 CLOCK, START, STOP = 0xF8, 0xFA, 0xFC
-
-
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[JackServer]:
-    if not jackd_available():
-        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    with private_jack_server() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 from tests.ui.app_support import small_song
 from tracker.io.project import Project
 from tracker.midi_play import MidiPlayer, NoteReleased, NoteTyped, ProgramChosen, Target, UiEvent
+from tracker.model.notes import MIDI_NOTE_OFFSET
 from tracker.session import Session
 
 BLOCK = 4800  # 0.1 s
@@ -40,8 +41,8 @@ def test_a_chord_sounds_and_stops() -> None:
         midi.handle(mido.Message("note_off", note=note))
     assert voices(session, 1.0) == 0
     assert [e for e in seen if isinstance(e, NoteTyped)] == [
-        NoteTyped(n, 100 / 127) for n in (60, 64, 67)
-    ]
+        NoteTyped(n - MIDI_NOTE_OFFSET, 100 / 127) for n in (60, 64, 67)
+    ]  # MIDI 60, 64, 67 are C-4, E-4, G-4 (48, 52, 55)
 
 
 def test_velocity_sets_the_volume() -> None:
@@ -101,7 +102,7 @@ def test_no_instrument_plays_nothing_but_still_types() -> None:
     session, midi, seen = player(Target(track=0, instrument=0))
     midi.handle(mido.Message("note_on", note=60, velocity=90))
     assert voices(session) == 0
-    assert seen == [NoteTyped(60, 90 / 127)]
+    assert seen == [NoteTyped(48, 90 / 127)]  # MIDI 60 is C-4 (48)
 
 
 def test_all_off_releases_everything_even_under_the_pedal() -> None:
@@ -143,22 +144,52 @@ def test_record_mode_spreads_a_chord_over_the_tracks_it_sounds_on() -> None:
         midi.handle(mido.Message("note_on", note=note, velocity=127))
     midi.handle(mido.Message("note_off", note=64))
     midi.handle(mido.Message("note_on", note=72, velocity=127))  # takes the freed track
+    # MIDI 60, 64, 67, 72 are C-4, E-4, G-4, C-5 (48, 52, 55, 60)
     assert notes.calls == [
-        ("on", 1, 60),
-        ("on", 2, 64),
-        ("on", 0, 67),
-        ("off", 2, 64),
-        ("on", 2, 72),
+        ("on", 1, 48),
+        ("on", 2, 52),
+        ("on", 0, 55),
+        ("off", 2, 52),
+        ("on", 2, 60),
     ]
     assert seen == [
-        NoteTyped(60, 1.0, 1),
-        NoteTyped(64, 1.0, 2),
-        NoteTyped(67, 1.0, 0),
-        NoteReleased(64, 2),
-        NoteTyped(72, 1.0, 2),
+        NoteTyped(48, 1.0, 1),
+        NoteTyped(52, 1.0, 2),
+        NoteTyped(55, 1.0, 0),
+        NoteReleased(52, 2),
+        NoteTyped(60, 1.0, 2),
     ]
     arrivals = [event.arrived_s for event in seen if not isinstance(event, ProgramChosen)]
     assert arrivals == [5.0, 5.1, 5.2, 6.0, 6.1]
+
+
+def test_midi_notes_are_an_octave_above_tracker_notes() -> None:
+    """MIDI 69 (A4, 440 Hz) is our A-4 (57), MIDI 127 is G-9 (115); MIDI 0-11 are below
+    C-0 and are ignored: nothing sounds, nothing is typed or released."""
+    assert MIDI_NOTE_OFFSET == 12
+    notes = Calls()
+    seen: list[UiEvent] = []
+    midi = MidiPlayer(notes, lambda: LEAD_ON_TRACK_0, seen.append)
+    for low in range(12):
+        midi.handle(mido.Message("note_on", note=low, velocity=100))
+        midi.handle(mido.Message("note_off", note=low))
+    assert notes.calls == []
+    assert seen == []
+    midi.handle(mido.Message("note_on", note=69, velocity=127))
+    midi.handle(mido.Message("note_off", note=69))
+    midi.handle(mido.Message("note_on", note=127, velocity=127))
+    midi.handle(mido.Message("note_on", note=12, velocity=127))  # C-0, the lowest that plays
+    assert notes.calls == [("on", 0, 57), ("off", 0, 57), ("on", 0, 115), ("on", 0, 0)]
+    assert seen == [
+        NoteTyped(57, 1.0),
+        NoteReleased(57, 0),
+        NoteTyped(115, 1.0),
+        NoteTyped(0, 1.0),
+    ]
+
+    session, midi, _ = player()
+    midi.handle(mido.Message("note_on", note=69, velocity=100))
+    assert pitch_hz(session) == pytest.approx(440.0, rel=2e-3)
 
 
 def test_without_record_a_chord_stays_on_the_cursors_track() -> None:
@@ -166,7 +197,7 @@ def test_without_record_a_chord_stays_on_the_cursors_track() -> None:
     midi = MidiPlayer(notes, lambda: Target(track=2, instrument=1, tracks=4), lambda event: None)
     for note in (60, 64):
         midi.handle(mido.Message("note_on", note=note, velocity=100))
-    assert notes.calls == [("on", 2, 60), ("on", 2, 64)]
+    assert notes.calls == [("on", 2, 48), ("on", 2, 52)]  # MIDI 60, 64 are C-4, E-4
 
 
 def test_a_key_released_under_the_pedal_frees_its_track_but_keeps_sounding() -> None:
@@ -178,8 +209,8 @@ def test_a_key_released_under_the_pedal_frees_its_track_but_keeps_sounding() -> 
     midi.handle(mido.Message("note_on", note=60, velocity=100))
     midi.handle(mido.Message("note_off", note=60))
     midi.handle(mido.Message("note_on", note=62, velocity=100))
-    assert notes.calls == [("on", 0, 60), ("on", 0, 62)]
-    assert NoteReleased(60, 0) in seen
+    assert notes.calls == [("on", 0, 48), ("on", 0, 50)]  # MIDI 60, 62 are C-4, D-4
+    assert NoteReleased(48, 0) in seen
 
 
 def pitch_hz(session: Session, seconds: float = 0.2) -> float:

@@ -12,7 +12,6 @@ import mido
 import pytest
 import rtmidi
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
 from tracker import midi_ports
 from tracker.io import midi
 from tracker.io.midi import MidiError
@@ -22,34 +21,11 @@ WAIT_S = 5.0
 CLIENT = f"tracker-{os.getpid()}"
 SENDER = f"ports-sender-{os.getpid()}"
 RECEIVER = f"ports-receiver-{os.getpid()}"
-_JACK = rtmidi.API_UNIX_JACK
-
-
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[JackServer]:
-    if not jackd_available():
-        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    with private_jack_server() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)
 def own_client_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(midi, "CLIENT_NAME", CLIENT)
-
-
-@pytest.fixture
-def clients(jack_server: JackServer) -> Iterator[Callable[..., Any]]:
-    made: list[Any] = []
-
-    def make(kind: type[Any], name: str) -> Any:
-        client = kind(_JACK, name=name)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.delete()
 
 
 class Recorder:

@@ -134,3 +134,42 @@ def test_loop_pattern_keeps_song_play_in_the_pattern() -> None:
     session.kernel.render(48000)
     orders = {e.order for e in session.kernel.events() if isinstance(e, RowReached)}
     assert 1 in orders
+
+
+def _poll_for(session: Session, seconds: float) -> set[str]:
+    import time
+
+    seen = set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        session.poll()
+        seen.add(session.heard.state)
+        time.sleep(0.01)
+    return seen
+
+
+def test_a_stop_drained_after_the_next_play_does_not_stop_the_display() -> None:
+    """Stop then play before the UI polls (a quick F8 F5, an external clock's stop and
+    continue): the Stopped event comes after play began, and must not mark it stopped."""
+    session = Session(Project(song=small_song(rows=8)))
+    session.open_audio("null")
+    try:
+        session.play_song()
+        _poll_for(session, 0.2)
+        session.stop()
+        session.play_song()
+        assert _poll_for(session, 0.5) == {"song"}
+    finally:
+        session.close()
+
+
+def test_a_song_that_loops_stays_playing_past_its_end() -> None:
+    session = Session(Project(song=ed.update_song(small_song(rows=4), speed_ticks=1)))
+    session.open_audio("null")
+    try:
+        session.play_song()  # four rows of 20 ms: it loops many times in half a second
+        assert _poll_for(session, 0.5) == {"song"}
+        session.stop()
+        assert "stopped" in _poll_for(session, 0.3)
+    finally:
+        session.close()

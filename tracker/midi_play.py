@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 import mido
 
+from tracker.model.notes import MIDI_NOTE_OFFSET, NOTE_MAX, NOTE_MIN
 from tracker.record import ChordSpread
 
 MOD_WHEEL_CC: Final = 1
@@ -116,10 +117,14 @@ class MidiPlayer:
         if self.channel is not None and message.channel != self.channel:
             return
         kind = message.type
-        if kind == "note_on" and message.velocity > 0:
-            self._note_on(message.note, message.velocity / VELOCITY_MAX)
-        elif kind == "note_off" or kind == "note_on":  # note_on with velocity 0 is a note-off
-            self._note_off(message.note)
+        if kind in ("note_on", "note_off"):
+            note = message.note - MIDI_NOTE_OFFSET
+            if not NOTE_MIN <= note <= NOTE_MAX:
+                return  # MIDI 0-11 are below C-0
+            if kind == "note_on" and message.velocity > 0:
+                self._note_on(note, message.velocity / VELOCITY_MAX)
+            else:  # note_on with velocity 0 is a note-off
+                self._note_off(note)
         elif kind == "control_change" and message.control == SUSTAIN_CC:
             self._pedal(message.value >= SUSTAIN_ON)
         elif kind == "program_change":

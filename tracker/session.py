@@ -83,6 +83,7 @@ class Session:
         self._pending: deque[RowReached] = deque()
         self._pending_levels: deque[LevelsMeasured] = deque()
         self._stop_at_s: float | None = None
+        self._stop_frame: int | None = None
         self._state: PlayState = "stopped"
         self.loop_pattern = False
         self.midi_outputs: Callable[[], Sequence[MidiSink]] = tuple
@@ -367,10 +368,14 @@ class Session:
             if isinstance(event, RowReached):
                 self._pending.append(event)
                 self.rows_drained.append(event)
+                if self._stop_frame is not None and event.frame >= self._stop_frame:
+                    # played on (a song that loops) or started again before the stop was
+                    # drained (a quick stop then play, an external clock's stop, continue)
+                    self._stop_at_s = self._stop_frame = None
             elif isinstance(event, LevelsMeasured):
                 self._pending_levels.append(event)
             elif isinstance(event, Stopped | SongEnded):
-                self._stop_at_s = event.time_s
+                self._stop_at_s, self._stop_frame = event.time_s, event.frame
             elif isinstance(event, FaultDetected):
                 notice = "the audio kernel produced invalid samples: silenced and reset"
         now_s = self.playback.now_s() if self.playback.is_open else time.monotonic()
@@ -392,6 +397,7 @@ class Session:
             peaks[track] = (max(left, level.peak_left), max(right, level.peak_right))
         self.heard.peaks = peaks
         if self._stop_at_s is not None and now_s >= self._stop_at_s:
+            self._stop_frame = None
             self._state = "stopped"
             self._stop_at_s = None
         self.heard.state = self._state

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import mido
 import pytest
 import rtmidi
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
+from tests.jack_rig import JackServer
 from tracker.io import midi
 from tracker.io.midi import MidiError, MidiInput, MidiOutput
 
@@ -47,22 +47,12 @@ print("JACK_NO_START_SERVER", os.environ.get("JACK_NO_START_SERVER"))
 """choose_api() in a child process: a hang inside libjack would hold the GIL, out of reach
 of any timeout in this process."""
 
-_JACK = rtmidi.API_UNIX_JACK
 CLIENT = f"tracker-{os.getpid()}"
 """Our ports' client in these tests, instead of tracker.io.midi.CLIENT_NAME."""
 SENDER = f"test-sender-{os.getpid()}"
 RECEIVER = f"test-receiver-{os.getpid()}"
 
 Received = list[tuple[mido.Message, float]]
-
-
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[JackServer]:
-    """This module's own jackd; the environment is put back for the tests that follow."""
-    if not jackd_available():
-        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    with private_jack_server() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -73,21 +63,6 @@ def own_client_name(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def no_alsa(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(midi, "ALSA_SEQUENCER", tmp_path / "no-seq")
-
-
-@pytest.fixture
-def clients() -> Iterator[Callable[..., Any]]:
-    """clients(kind, name): a test's own rtmidi client on JACK, deleted even if it fails."""
-    made: list[Any] = []
-
-    def make(kind: type[Any], name: str) -> Any:
-        client = kind(_JACK, name=name)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.delete()
 
 
 def wait_until(done: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tracker.io.project import Project
 from tracker.model import Cell, Effect, Envelope, Oscillator, Song, SynthInstrument, Track
@@ -16,6 +19,8 @@ LEAD = SynthInstrument(
     amp_env=Envelope(attack_s=0.0, decay_s=0.1, sustain=0.8, release_s=0.05),
 )
 BASS = SynthInstrument(name="bass", osc1=Oscillator(wave="pulse"))
+WAIT_S = 5.0
+"""wait_for's default limit: far beyond what anything awaited takes when all is well."""
 
 
 def small_song(tracks: int = 4, rows: int = 32) -> Song:
@@ -57,3 +62,11 @@ def make_app(song: Song | None = None, path: Path | None = None, midi: bool = Fa
 
 def cell(app: TrackerApp, row: int, track: int, pattern: int = 0) -> Cell:
     return app.session.song.patterns[pattern].rows[row][track]
+
+
+async def wait_for(pilot: Any, done: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
+    """Let the app run until `done()`; fail the test after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)

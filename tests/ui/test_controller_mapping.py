@@ -3,19 +3,13 @@ MIDI reader thread would (tests/ui/test_midi_learn.py does it through real JACK 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import mido
 
-from tests.ui.app_support import make_app
+from tests.ui.app_support import make_app, wait_for
 from tracker.model import edit as ed
 from tracker.model.song import MidiMapping
 from tracker.ui.app import TrackerApp
 from tracker.ui.screens.midi_mappings import MidiMappingsScreen
-
-WAIT_S = 5.0
 
 
 def cc(control: int, value: int, channel: int = 0) -> mido.Message:
@@ -24,13 +18,6 @@ def cc(control: int, value: int, channel: int = 0) -> mido.Message:
 
 def status(app: TrackerApp) -> str:
     return str(app.status_line.render())
-
-
-async def wait_for(pilot: Any, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
 
 
 async def test_learn_a_mixer_volume_then_the_knob_moves_it() -> None:

@@ -4,28 +4,18 @@ and from MIDI pads, pads muting and soloing tracks, and the MIDI clock switches.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import mido
 
-from tests.ui.app_support import make_app, small_song
+from tests.ui.app_support import make_app, small_song, wait_for
 from tracker.model import Pattern, Song
 from tracker.ui.app import TrackerApp
-
-WAIT_S = 5.0
 
 
 def three_orders() -> Song:
     song = small_song(rows=8)
     patterns = [Pattern.empty(8, 4) for _ in range(3)]
     return song.model_copy(update={"patterns": patterns, "order": [0, 1, 2]})
-
-
-async def wait_for(pilot: object, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
 
 
 def transport_text(app: TrackerApp) -> str:

@@ -5,52 +5,16 @@ kernel plays (the meters of a held note)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import rtmidi
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
-from tests.ui.app_support import make_app
+from tests.ui.app_support import make_app, wait_for
 from tracker.model.song import MidiMapping
 from tracker.ui.app import TrackerApp
 
-WAIT_S = 5.0
 A4 = 57
-
-
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[JackServer]:
-    if not jackd_available():
-        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    with private_jack_server() as server:
-        yield server
-
-
-@pytest.fixture
-def knobs(jack_server: JackServer) -> Iterator[Callable[[], Any]]:
-    """knobs(): a test client's MIDI output, connected to tracker:in once it exists."""
-    made: list[Any] = []
-
-    def connect() -> Any:
-        sender = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="test-knobs")
-        made.append(sender)
-        ports = sender.get_ports()
-        target = next(port for port in ports if port.startswith("tracker") and "in" in port)
-        sender.open_port(ports.index(target))
-        return sender
-
-    yield connect
-    for sender in made:
-        sender.delete()
-
-
-async def wait_for(pilot: Any, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
 
 
 async def track_peak(pilot: Any, app: TrackerApp, track: int, seconds: float = 0.4) -> float:
@@ -65,12 +29,12 @@ async def track_peak(pilot: Any, app: TrackerApp, track: int, seconds: float = 0
 
 
 async def test_a_learned_knob_moves_the_track_volume_that_is_heard(
-    knobs: Callable[[], Any],
+    keyboard: Callable[[], Any],
 ) -> None:
     app: TrackerApp = make_app(midi=True)
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.midi_inputs, str(app.status_line.render())
-        sender = knobs()
+        sender = keyboard()
         await pilot.press("f4", "alt+a")  # the mixer's first strip: track 1's volume
         sender.send_message([0xB0 | 4, 7, 127])  # CC 7 on channel 5
         await wait_for(pilot, lambda: bool(app.session.song.midi_mappings))
@@ -97,10 +61,10 @@ async def test_a_learned_knob_moves_the_track_volume_that_is_heard(
         app.session.note_off(0)
 
 
-async def test_a_14bit_knob_is_learned_from_a_real_port(knobs: Callable[[], Any]) -> None:
+async def test_a_14bit_knob_is_learned_from_a_real_port(keyboard: Callable[[], Any]) -> None:
     app: TrackerApp = make_app(midi=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        sender = knobs()
+        sender = keyboard()
         await pilot.press("f3")
         app.instrument_editor.select("filter.cutoff_hz")
         await pilot.press("alt+a")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 import rtmidi
 from textual.widgets import DataTable, Label, Static
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
+from tests.ui import app_support
 from tests.ui.app_support import small_song
 from tracker.config import Config, load_config, load_user_config, save_config
 from tracker.io import midi
@@ -29,35 +29,12 @@ WAIT_S = 6.0
 CLIENT = f"tracker-{os.getpid()}"
 SENDER = f"screen-sender-{os.getpid()}"
 RECEIVER = f"screen-receiver-{os.getpid()}"
-_JACK = rtmidi.API_UNIX_JACK
 RECEIVED, MALFORMED = 4, 5  # columns of the inputs table
-
-
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[JackServer]:
-    if not jackd_available():
-        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    with private_jack_server() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)
 def own_client_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(midi, "CLIENT_NAME", CLIENT)
-
-
-@pytest.fixture
-def clients(jack_server: JackServer) -> Iterator[Callable[..., Any]]:
-    made: list[Any] = []
-
-    def make(kind: type[Any], name: str) -> Any:
-        client = kind(_JACK, name=name)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.delete()
 
 
 def make_app(config_path: Path, midi_on: bool = True) -> TrackerApp:
@@ -67,10 +44,8 @@ def make_app(config_path: Path, midi_on: bool = True) -> TrackerApp:
 
 
 async def wait_for(pilot: Any, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
+    """app_support.wait_for, allowing for the port watcher's 1.5 s (WAIT_S)."""
+    await app_support.wait_for(pilot, done, WAIT_S)
 
 
 def status(app: TrackerApp) -> str:

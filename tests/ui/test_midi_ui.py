@@ -4,53 +4,15 @@ instrument."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import rtmidi
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
-from tests.ui.app_support import make_app
+from tests.ui.app_support import make_app, wait_for
 from tracker.io import midi
 from tracker.ui.app import TrackerApp
-
-WAIT_S = 5.0
-
-
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[JackServer]:
-    if not jackd_available():
-        pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
-    with private_jack_server() as server:
-        yield server
-
-
-@pytest.fixture
-def keyboard(jack_server: JackServer) -> Iterator[Callable[[], Any]]:
-    """keyboard(): a test client's MIDI output, connected to tracker:in once it exists."""
-    made: list[Any] = []
-
-    def connect() -> Any:
-        sender = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="test-keyboard")
-        made.append(sender)
-        ports = sender.get_ports()
-        target = next(port for port in ports if port.startswith("tracker") and "in" in port)
-        sender.open_port(ports.index(target))
-        return sender
-
-    yield connect
-    for sender in made:
-        sender.delete()
-
-
-async def wait_for(pilot: Any, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
 
 
 async def test_midi_notes_play_and_are_entered_in_edit_mode(keyboard: Callable[[], Any]) -> None:
@@ -63,12 +25,12 @@ async def test_midi_notes_play_and_are_entered_in_edit_mode(keyboard: Callable[[
         sender.send_message([0x80, 64, 0])
         assert app.session.song.patterns[0].rows[0][0].note is None
         await pilot.press("space")
-        for note in (60, 62):
+        for note in (60, 62):  # MIDI 60, 62 are C-4, D-4: tracker notes 48, 50
             sender.send_message([0x90, note, 90])
             sender.send_message([0x80, note, 0])
-        await wait_for(pilot, lambda: app.session.song.patterns[0].rows[1][0].note == 62)
+        await wait_for(pilot, lambda: app.session.song.patterns[0].rows[1][0].note == 50)
         rows = app.session.song.patterns[0].rows
-        assert (rows[0][0].note, rows[0][0].instrument) == (60, 1)
+        assert (rows[0][0].note, rows[0][0].instrument) == (48, 1)
         assert app.editor.cursor.row == 2
 
 

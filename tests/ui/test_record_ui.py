@@ -9,35 +9,29 @@ same through a real JACK MIDI port is tests/ui/test_midi_record.py.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import mido
 
-from tests.ui.app_support import cell, make_app
+from tests.ui.app_support import cell, make_app, wait_for
 from tracker.model import NOTE_OFF, Cell, Effect
+from tracker.model.notes import MIDI_NOTE_OFFSET
 from tracker.record import TimedRow
 from tracker.ui.app import TrackerApp
 
 SIZE = (100, 30)
 ROW_S = 6 * 2.5 / 125  # the small song: speed 6 at 125 BPM
 TICK_S = 2.5 / 125
-WAIT_S = 5.0
 
 
 def key(app: TrackerApp, note: int, at_s: float | None = None, velocity: int = 127) -> None:
-    """A key pressed (velocity > 0) or released (0), arriving at ``at_s`` (default: now)."""
+    """The key for tracker note ``note`` pressed (velocity > 0) or released (0), arriving at
+    ``at_s`` (default: now). The keyboard sends it an octave up: MIDI 60 is C-4 (48)."""
     arrived = time.monotonic() if at_s is None else at_s
     app.midi_player.clock = lambda: arrived
     kind = "note_on" if velocity else "note_off"
-    app.midi_player.handle(mido.Message(kind, note=note, velocity=velocity))
-
-
-async def wait_for(pilot: Any, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
+    midi_note = note + MIDI_NOTE_OFFSET
+    app.midi_player.handle(mido.Message(kind, note=midi_note, velocity=velocity))
 
 
 async def a_row_heard(pilot: Any, app: TrackerApp) -> TimedRow:

@@ -34,7 +34,7 @@ from tracker.io.samples import write_atomic
 from tracker.model.base import NAME_MAX_CHARS
 from tracker.model.errors import summarize
 from tracker.model.instrument import Envelope, Oscillator, SynthInstrument
-from tracker.model.notes import NOTE_CUT, NOTE_MAX, NOTE_MIN, NOTE_OFF
+from tracker.model.notes import MIDI_NOTE_OFFSET, NOTE_CUT, NOTE_MAX, NOTE_MIN, NOTE_OFF
 from tracker.model.pattern import (
     EMPTY_CELL,
     INSTRUMENT_MAX,
@@ -49,8 +49,6 @@ from tracker.model.song import MAX_PATTERNS, Song, Track
 SUFFIXES: Final = (".mid", ".midi")
 """File name endings read and written as Standard MIDI Files."""
 
-NOTE_OFFSET: Final = 12
-"""MIDI note = tracker note + 12: tracker C-4 (48) is MIDI 60, middle C."""
 MIDI_VALUE_MAX: Final = 127  # notes, velocities and programs are 7-bit
 DRUM_CHANNEL: Final = 9  # General MIDI's percussion channel ("channel 10")
 EXPORT_CHANNELS: Final = tuple(c for c in range(16) if c != DRUM_CHANNEL)
@@ -127,7 +125,7 @@ class _TrackNotes:
             velocity = DEFAULT_VELOCITY
             if cell.volume is not None:
                 velocity = max(1, round(cell.volume * MIDI_VALUE_MAX / VOLUME_MAX))
-            note = min(max(cell.note + NOTE_OFFSET, 0), MIDI_VALUE_MAX)
+            note = min(max(cell.note + MIDI_NOTE_OFFSET, 0), MIDI_VALUE_MAX)
             program = min(self.instrument - 1, MIDI_VALUE_MAX)
             self.sounding = (time_s, note, velocity, program)
 
@@ -509,9 +507,9 @@ def _instrument(channel: int, program: int) -> SynthInstrument:
 
 
 def _tracker_note(pitch: int) -> int:
-    note = pitch - NOTE_OFFSET
+    note = pitch - MIDI_NOTE_OFFSET
     if note < NOTE_MIN:
-        note += NOTE_OFFSET  # MIDI 0..11 are below C-0: play them an octave up
+        note += MIDI_NOTE_OFFSET  # MIDI 0..11 are below C-0: play them an octave up
     return min(note, NOTE_MAX)
 
 

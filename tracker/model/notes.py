@@ -15,6 +15,8 @@ NOTE_OFF: Final = 254  # key released: the envelope goes to its release stage
 NOTE_CUT: Final = 253  # voice silenced at once
 
 NOTES_PER_OCTAVE: Final = 12
+MIDI_NOTE_OFFSET: Final = 12
+"""MIDI note = tracker note + 12: A-4 (57) is MIDI 69, 440 Hz, and C-4 (48) is middle C."""
 PITCH_CLASS_NAMES: Final = ("C-", "C#", "D-", "D#", "E-", "F-", "F#", "G-", "G#", "A-", "A#", "B-")
 
 EMPTY_NOTE_TEXT: Final = "---"
