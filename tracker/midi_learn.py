@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -48,6 +49,9 @@ CHANNEL_MODE_FIRST: Final = 120
 LSB_OFFSET: Final = 32
 MAX_7BIT: Final = 127
 MAX_14BIT: Final = 16383
+MOVES_KEPT: Final = 4096
+"""Timed moves held for the UI (record mode); it takes them ~30 times a second, so this is
+only a bound for a UI that stalls while a 14-bit knob floods in."""
 
 RELATIVE_MODES: Final[frozenset[MidiMode]] = frozenset(
     {"relative_twos_complement", "relative_binary_offset", "relative_sign_magnitude"}
@@ -200,6 +204,16 @@ class Learned:
 
 
 @dataclass(frozen=True, slots=True)
+class Moved:
+    """A parameter moved by a control: its value (as the model holds it) and when."""
+
+    param: str
+    value: float
+    arrived_s: float
+    """When the message was handled, on the Controllers' clock (time.monotonic)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Listener:
     mapping: MidiMapping
     spec: ParamSpec
@@ -230,6 +244,9 @@ class Controllers:
         moves on from here, not from the song, which follows only at the UI's pace."""
         self._values: dict[str, float] = {}
         """param id -> the latest value sent, not yet taken by the UI."""
+        self._moves: deque[Moved] = deque(maxlen=MOVES_KEPT)
+        """Every value sent, in order, with its time, not yet taken (record mode writes them
+        into automation lanes at the rows they were heard on)."""
         self.dropped = 0
         """Values the kernel had no room for (its queue full); the song still follows."""
 
@@ -252,6 +269,13 @@ class Controllers:
         with self._lock:
             values, self._values = self._values, {}
         return values
+
+    def take_moves(self) -> list[Moved]:
+        """Every move since the last call, oldest first, with its time (the UI thread)."""
+        with self._lock:
+            moves = list(self._moves)
+            self._moves.clear()
+        return moves
 
     def expire_learn(self) -> None:
         """Finish a learn that waits for a 14-bit LSB that is not coming (the UI's timer)."""
@@ -283,6 +307,7 @@ class Controllers:
         self._live[param_id] = (position, now)
         natural = float(spec.from_normalised(position))
         self._values[param_id] = natural
+        self._moves.append(Moved(param_id, natural, now))
         try:
             self._session.set_param(param_id, natural)
         except QueueFull:
@@ -320,11 +345,13 @@ class ParamFollower:
         self._gesture: object | None = None  # the undo group of the move under way
         self._moved_at = 0.0
         self._following: Song | None = None  # the song this made current last
+        self._joined = False  # the gesture is a group given to apply, not one of its own
 
-    def apply(self, values: Mapping[str, float], now: float) -> bool:
+    def apply(self, values: Mapping[str, float], now: float, group: object = None) -> bool:
         """Put ``values`` (param id -> value) into the song; True when it changed. Called
         with no values, it ends a gesture that has been still for GESTURE_IDLE_S: the song is
-        compiled and swapped in once, so what the kernel cannot change live is heard too."""
+        compiled and swapped in once, so what the kernel cannot change live is heard too.
+        ``group``: an undo group to join instead of the gesture's own (a recording pass)."""
         session = self._session
         if self._gesture is not None and now - self._moved_at >= self._idle_s:
             try:
@@ -343,8 +370,11 @@ class ParamFollower:
                 names.append(find_param(song, param_id).name)
             except ParamError:
                 continue  # removed from the song since the value was sent
-        if self._gesture is None:
-            self._gesture = object()
+        if group is not None:
+            self._gesture = group
+        elif self._gesture is None or self._joined:
+            self._gesture = object()  # a pass just ended: the next move is a step of its own
+        self._joined = group is not None
         label = f"MIDI {names[0]}" if len(names) == 1 else "MIDI controllers"
         session.follow_params(song, label, self._gesture)
         self._following = session.song

@@ -19,6 +19,9 @@ Choices, after FastTracker II's record mode:
   the note's own row; only while playing (stopped, there is no time between press and release).
 - A whole recording pass (record on while playing, until playback stops, restarts or record
   is switched off) is one undo step: its edits share a ``group`` (tracker.model.history).
+- Mapped controllers moved while playing (tracker.midi_learn) write automation points: each
+  move at the row heard when it arrived (the nearest row), into the lane of its parameter in
+  the pattern heard, the latest move of a row winning; stopped, they only set the parameter.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Final, Literal, Protocol
 
 from tracker.model import NOTE_OFF, VOLUME_MAX, Cell, Effect, Song
 from tracker.model import edit as ed
+from tracker.model.params import ParamError, find_param
 
 Quantise = Literal["row", "tick"]
 
@@ -113,6 +117,26 @@ class CellWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlMove:
+    """A mapped control moved a parameter to ``value`` (as the model holds it) at ``time_s``
+    on the output's clock."""
+
+    param: str
+    value: float
+    time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PointWrite:
+    """An automation point: ``param``'s lane in ``pattern`` at ``row``, value 0..1."""
+
+    pattern: int
+    param: str
+    row: int
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
 class Take:
     """What one MIDI note means for the song: cells to write, where the cursor goes."""
 
@@ -121,6 +145,8 @@ class Take:
     """The cursor's new row (stopped: stepped down by the edit step), or None to leave it."""
     group: object = None
     """The recording pass the writes belong to (one undo step), or None: a step of their own."""
+    points: tuple[PointWrite, ...] = ()
+    """Automation points to write (controllers moved while playing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +367,17 @@ def apply_writes(song: Song, writes: Iterable[CellWrite]) -> Song:
     return song
 
 
+def apply_points(song: Song, points: Iterable[PointWrite]) -> Song:
+    """``song`` with the points written; a lane made for one is linear, or step for an
+    on/off parameter (mute, solo), which has no values between."""
+    for point in points:
+        fresh = song.patterns[point.pattern].lane(point.param) is None
+        song = ed.set_automation_point(song, point.pattern, point.param, point.row, point.value)
+        if fresh and find_param(song, point.param).spec.kind == "bool":
+            song = ed.set_lane_interpolation(song, point.pattern, point.param, "step")
+    return song
+
+
 @dataclass(slots=True)
 class _Held:
     """A key held while recording: where its note was written (None: while stopped)."""
@@ -414,6 +451,26 @@ class Recorder:
         if (spot.pattern, spot.row) == (held.spot.pattern, held.spot.row):
             return Take()  # released in the note's own row: the off would overwrite it
         return Take((CellWrite(spot.pattern, spot.row, held.track, cell),), None, self._group(now))
+
+    def automate(self, song: Song, moves: Iterable[ControlMove], now: Moment) -> Take:
+        """Controller moves while playing: a point for each row heard, the latest move in a
+        row winning. Stopped (or no row heard yet): nothing, the moves only set values."""
+        if not now.playing:
+            return Take()
+        latest: dict[tuple[int, str, int], float] = {}
+        for move in moves:
+            spot = quantise(self.timeline.rows, move.time_s, "row", song, now.loop)
+            if spot is None:
+                continue
+            try:
+                spec = find_param(song, move.param).spec
+            except ParamError:
+                continue  # removed from the song since it was moved
+            latest[(spot.pattern, move.param, spot.row)] = spec.to_normalised(move.value)
+        if not latest:
+            return Take()
+        points = tuple(PointWrite(p, param, row, v) for (p, param, row), v in latest.items())
+        return Take(group=self._group(now), points=points)
 
     def _place(
         self,

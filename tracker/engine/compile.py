@@ -28,6 +28,7 @@ from tracker.model.params import find_param
 CELL_BYTES = 4 + 2 * lib.TK_MAX_FX_COLUMNS
 GUARD_FRAMES = lib.TK_GUARD_FRAMES
 
+
 def instrument_param_number(name: str) -> int:
     """The kernel's number for an instrument parameter named as in tk_dsp.h without TK_IP_."""
     number = getattr(lib, f"TK_IP_{name}", None)

@@ -33,17 +33,26 @@ from tracker.io.errors import SampleError
 from tracker.io.midi import MidiInput, MidiOutput
 from tracker.io.project import Project, ProjectError, load_project
 from tracker.io.samples import import_sample
-from tracker.midi_learn import Controllers, Learned, ParamFollower, control_name, fan_out
+from tracker.midi_learn import Controllers, Learned, Moved, ParamFollower, control_name, fan_out
 from tracker.midi_play import MidiPlayer, NoteReleased, NoteTyped, ProgramChosen, Target, UiEvent
 from tracker.midi_ports import MidiPorts
 from tracker.model import NOTE_CUT, NOTE_OFF, SampleInstrument, SynthInstrument
 from tracker.model import edit as ed
 from tracker.model.edit import NOTE, EditError
-from tracker.model.params import Param, ParamError, find_param
+from tracker.model.params import Param, ParamError, find_param, song_params
 from tracker.perform import CueAsked, Performer, PerformEvent
-from tracker.record import Moment, Recorder, RecordSettings, apply_writes
+from tracker.record import (
+    ControlMove,
+    Moment,
+    Recorder,
+    RecordSettings,
+    Take,
+    apply_points,
+    apply_writes,
+)
 from tracker.session import Session
 from tracker.ui import keymap
+from tracker.ui.automation import describe
 from tracker.ui.commands import TrackerCommands
 from tracker.ui.editor import Editor
 from tracker.ui.screens.confirm import Confirm
@@ -51,6 +60,7 @@ from tracker.ui.screens.help import HelpScreen
 from tracker.ui.screens.midi_mappings import MidiMappingsScreen
 from tracker.ui.screens.midi_ports import MidiPortsScreen
 from tracker.ui.screens.number_prompt import NumberPrompt
+from tracker.ui.screens.param_picker import ParamPicker
 from tracker.ui.screens.path_prompt import PathPrompt
 from tracker.ui.screens.rename import RenameScreen
 from tracker.ui.screens.sample_browser import SampleBrowser
@@ -102,6 +112,14 @@ class MidiArrived(Message):
     def __init__(self, event: UiEvent) -> None:
         super().__init__()
         self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        # A burst of program changes selects the last one: the UI need not redraw for each.
+        return (
+            isinstance(message, MidiArrived)
+            and isinstance(self.event, ProgramChosen)
+            and isinstance(message.event, ProgramChosen)
+        )
 
 
 class MidiNotice(Message):
@@ -174,7 +192,7 @@ class TrackerApp(App[None]):
                 spread=self.recorder.on,
             ),
             # From rtmidi's thread: post_message only queues, it never waits for the UI.
-            lambda event: self.post_message(MidiArrived(event)),
+            self._midi_for_ui,
         )
         self.config = config or UserConfig(None)
         if midi_in:
@@ -225,6 +243,8 @@ class TrackerApp(App[None]):
         self._collected_s = 0.0
         self._gc_threshold = gc.get_threshold()
         self.high_contrast = False
+        self._lane_said = ""
+        """The status line last said for the automation lane under the cursor."""
 
     # ---- layout -----------------------------------------------------------------------
 
@@ -363,6 +383,11 @@ class TrackerApp(App[None]):
             hex_rows=self.grid.hex_rows,
         )
         self.transport.update_state(state)
+        said = self._lane_status()
+        if said != self._lane_said:  # the cursor moved in a lane, or its value changed
+            self._lane_said = said
+            if said:
+                self.set_status(said)
         if editor.message:
             self.set_status(editor.message)
             editor.message = ""
@@ -863,6 +888,15 @@ class TrackerApp(App[None]):
         self.session.edit(song, label, where=self.editor.cursor)
         self._refresh_all()
 
+    def _midi_for_ui(self, event: UiEvent) -> None:
+        """From the MIDI reader thread: only what the UI will use goes to it, so a flood of
+        notes while nothing is written does not queue up in front of the keys."""
+        if isinstance(event, NoteTyped | NoteReleased) and not (
+            self.editor.edit_mode or self.recorder.on
+        ):
+            return
+        self.post_message(MidiArrived(event))
+
     @on(MidiArrived)
     def _midi_arrived(self, message: MidiArrived) -> None:
         """What a MIDI message means for the editor (its sound was already sent)."""
@@ -887,16 +921,7 @@ class TrackerApp(App[None]):
         session, editor = self.session, self.editor
         if session.state != "stopped":
             self._poll()  # the rows the kernel has reached by now
-        now = Moment(
-            playing=session.state != "stopped",
-            time_s=session.stream_time_s(event.arrived_s),
-            loop=session.state == "pattern" or session.loop_pattern,
-            cursor_pattern=editor.cursor.pattern,
-            cursor_row=editor.cursor.row,
-            edit_step=editor.edit_step,
-            instrument=editor.instrument,
-            plays=session.plays,
-        )
+        now = self._moment(session.stream_time_s(event.arrived_s))
         song = session.song
         if isinstance(event, NoteTyped):
             take = self.recorder.press(song, event.note, event.velocity, event.track, now)
@@ -911,6 +936,19 @@ class TrackerApp(App[None]):
         if take.cursor_row is not None:
             editor.go_row(take.cursor_row)
         self._after_edit()
+
+    def _moment(self, time_s: float) -> Moment:
+        session, editor = self.session, self.editor
+        return Moment(
+            playing=session.state != "stopped",
+            time_s=time_s,
+            loop=session.state == "pattern" or session.loop_pattern,
+            cursor_pattern=editor.cursor.pattern,
+            cursor_row=editor.cursor.row,
+            edit_step=editor.edit_step,
+            instrument=editor.instrument,
+            plays=session.plays,
+        )
 
     @on(PatternGrid.CursorMoved)
     def _grid_clicked(self) -> None:
@@ -1054,10 +1092,78 @@ class TrackerApp(App[None]):
     # ---- MIDI learn and controller mappings (tracker.midi_learn) ------------------------
 
     def _follow_controllers(self) -> None:
-        """The song takes the controls' latest values (already heard) at the poll's pace."""
+        """The song takes the controls' latest values (already heard) at the poll's pace;
+        recording while playing, their moves are automation points too, in the pass's undo
+        step."""
         self.controllers.expire_learn()
-        if self.param_follower.apply(self.controllers.take_values(), time.monotonic()):
+        moves = self.controllers.take_moves()
+        take = self._automation_take(moves) if self.recorder.on and moves else Take()
+        values = self.controllers.take_values()
+        changed = self.param_follower.apply(values, time.monotonic(), take.group)
+        if take.points:  # after the values: the song swapped in must hold them already
+            try:
+                song = apply_points(self.session.song, take.points)
+                self.session.edit(song, "Record", where=self.editor.cursor, group=take.group)
+                changed = True
+            except EditError as error:
+                self.set_status(f"not recorded: {error}")
+        if changed:
             self._refresh_all()
+
+    def _automation_take(self, moves: list[Moved]) -> Take:
+        session = self.session
+        timed = [ControlMove(m.param, m.value, session.stream_time_s(m.arrived_s)) for m in moves]
+        return self.recorder.automate(session.song, timed, self._moment(0.0))
+
+    # ---- automation lanes (tracker.ui.automation; the Editor edits them) ----------------
+
+    def action_add_lane(self) -> None:
+        """Pick a parameter for a new lane in the pattern shown; the mixer strip's or the
+        instrument editor line's parameter comes highlighted."""
+        under = None
+        if isinstance(self.focused, Mixer | InstrumentEditor):
+            under = self._param_under_cursor("Automation")
+
+        def chosen(param_id: str | None) -> None:
+            if param_id is None:
+                return
+            try:
+                self.editor.add_lane(param_id)
+            except EditError as error:
+                self.set_status(str(error))
+                return
+            self.action_view("pattern")
+            self._refresh_all()
+
+        params = song_params(self.session.song)
+        self.push_screen(ParamPicker(params, under.id if under else None), chosen)
+
+    def action_remove_lane(self) -> None:
+        lane = self.editor.current_lane()
+        if lane is None or not isinstance(self.focused, PatternGrid):
+            self.set_status("Put the cursor in an automation lane to remove it")
+            return
+        question = f"Remove the automation lane of {self.editor.lane_name()}?"
+
+        def answered(choice: str | None) -> None:
+            if choice == "r":
+                self.editor.remove_lane()
+                self._refresh_all()
+
+        self.push_screen(Confirm(question, [("r", "Remove"), ("c", "Cancel")]), answered)
+
+    def action_lane_interpolation(self) -> None:
+        self._grid_action("toggle_interpolation")
+
+    def _lane_status(self) -> str:
+        lane = self.editor.current_lane()
+        if lane is None or not isinstance(self.focused, PatternGrid):
+            return ""
+        try:
+            param = find_param(self.session.song, lane.param)
+        except ParamError:
+            return f"{lane.param}: not a parameter of this song"
+        return describe(param, lane, self.editor.cursor.row)
 
     def action_midi_learn(self) -> None:
         """Arm MIDI learn for the parameter under the cursor: the mixer's strip (again: the
@@ -1068,7 +1174,7 @@ class TrackerApp(App[None]):
         self.controllers.learner.arm(param.id)
         self.set_status(f"Move a control to map {param.name} (escape cancels)")
 
-    def _param_under_cursor(self) -> Param | None:
+    def _param_under_cursor(self, purpose: str = "MIDI learn") -> Param | None:
         focused = self.focused
         label = ""
         if isinstance(focused, Mixer) and focused.selected == MIXER_MASTER:
@@ -1084,12 +1190,12 @@ class TrackerApp(App[None]):
             param_id = f"instrument.{self.editor.instrument}.{focused.param.path}"
             label = focused.param.label
         else:
-            self.set_status("MIDI learn: select a parameter in the mixer or instrument editor")
+            self.set_status(f"{purpose}: select a parameter in the mixer or instrument editor")
             return None
         try:
             return find_param(self.session.song, param_id)
         except ParamError:  # a choice (wave, filter type) or a sample's loop points
-            self.set_status(f"MIDI learn: {label} cannot be mapped to a control")
+            self.set_status(f"{purpose}: {label} cannot be mapped to a control")
             return None
 
     def _cancel_learn(self) -> bool:

@@ -8,15 +8,17 @@ state, the App maps keys to these methods. Every change to the song is one
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, Literal
 
 from tracker.model import NOTE_CUT, NOTE_MAX, NOTE_MIN, NOTE_OFF, Cell, Effect, Song
 from tracker.model import edit as ed
 from tracker.model.edit import EFFECT0, INSTRUMENT, NOTE, VOLUME, Block, Clip
 from tracker.model.history import Step
 from tracker.model.notes import EFFECT_COMMANDS
-from tracker.model.pattern import INSTRUMENT_MAX, MAX_EFFECT_COLUMNS, VOLUME_MAX
+from tracker.model.params import ParamError, find_param
+from tracker.model.pattern import INSTRUMENT_MAX, MAX_EFFECT_COLUMNS, VOLUME_MAX, AutomationLane
 from tracker.session import Session
+from tracker.ui.automation import from_byte, to_byte
 
 # FastTracker II's keyboard: two octaves and a third on a QWERTY keyboard, as semitones
 # above the current octave's C. Textual key names (`2`, `comma`, `semicolon`, ...).
@@ -37,6 +39,8 @@ HEX_KEYS: Final[dict[str, int]] = {c.lower(): int(c, 16) for c in "0123456789ABC
 # Effect commands are one base-36 character: 0-9 and A-Z.
 COMMAND_KEYS: Final[dict[str, str]] = {c.lower(): c for c in EFFECT_COMMANDS}
 
+LANE: Final = -1
+"""The cursor's column in an automation lane (Cursor.lane says which): never a cell's."""
 LAST_COLUMN: Final = EFFECT0 + MAX_EFFECT_COLUMNS - 1
 """A block to this column reaches the end of every track, however many effects it has."""
 OCTAVE_MIN, OCTAVE_MAX = 0, 8
@@ -63,6 +67,10 @@ class Cursor:
     column: int = NOTE
     digit: int = 0
     """Which character of the column: 0/1 for hex bytes, 0 (command) / 1 / 2 for effects."""
+    lane: int | None = None
+    """The automation lane (an index into the pattern's lanes) the cursor is in, with
+    ``column`` LANE; None in the tracks. ``track`` stays a real track (the last) meanwhile,
+    so whatever plays on the cursor's track still has one."""
 
 
 class Editor:
@@ -115,6 +123,22 @@ class Editor:
     def _columns(self, track: int) -> int:
         return self.song.tracks[track].effect_columns
 
+    def _lanes(self) -> list[AutomationLane]:
+        return self.song.patterns[self.cursor.pattern].automation
+
+    def current_lane(self) -> AutomationLane | None:
+        """The automation lane under the cursor, or None in the tracks."""
+        lane = self.cursor.lane
+        lanes = self._lanes()
+        return lanes[lane] if lane is not None and lane < len(lanes) else None
+
+    def _to_lane(self, cursor: Cursor, lane: int, digit: int = 0) -> Cursor:
+        last_track = len(self.song.tracks) - 1
+        return replace(cursor, track=last_track, column=LANE, digit=digit, lane=lane)
+
+    def _to_track(self, cursor: Cursor, track: int, column: int, digit: int) -> Cursor:
+        return replace(cursor, track=track, column=column, digit=digit, lane=None)
+
     # ---- moving -----------------------------------------------------------------------
 
     def clamp(self) -> None:
@@ -125,9 +149,21 @@ class Editor:
         track = min(self.cursor.track, len(song.tracks) - 1)
         stops = cursor_stops(song.tracks[track].effect_columns)
         column, digit = self.cursor.column, self.cursor.digit
-        if (column, digit) not in stops:
-            column, digit = stops[-1] if column > NOTE else _NOTE_STOP
-        self.cursor = Cursor(pattern, min(self.cursor.row, rows - 1), track, column, digit)
+        row = min(self.cursor.row, rows - 1)
+        lanes = len(song.patterns[pattern].automation)
+        lane = self.cursor.lane
+        if lane is not None and lanes:
+            # A lane removed (or another pattern with fewer): the last one left.
+            self.cursor = Cursor(
+                pattern, row, len(song.tracks) - 1, LANE, digit, min(lane, lanes - 1)
+            )
+        else:
+            if lane is not None:  # no lanes left: back to the end of the last track
+                track, column = len(song.tracks) - 1, LAST_COLUMN
+                stops = cursor_stops(song.tracks[track].effect_columns)
+            if (column, digit) not in stops:
+                column, digit = stops[-1] if column > NOTE else _NOTE_STOP
+            self.cursor = Cursor(pattern, row, track, column, digit)
         self.order_position = min(self.order_position, len(song.order) - 1)
         if self.instrument > len(song.instruments):
             self.instrument = len(song.instruments)
@@ -151,26 +187,53 @@ class Editor:
         """Left/right through every character stop, into the next or previous track."""
         self._selecting(select)
         cursor = self.cursor
+        lanes = len(self._lanes())
+        tracks = len(self.song.tracks)
+        if cursor.lane is not None:  # two digits a lane, then the next lane or the tracks
+            digit = cursor.digit + delta
+            lane = cursor.lane + (digit > 1) - (digit < 0)
+            if lane < 0:
+                last = tracks - 1
+                column, digit = cursor_stops(self._columns(last))[-1]
+                self.cursor = self._to_track(cursor, last, column, digit)
+            elif lane >= lanes:
+                self.cursor = self._to_track(cursor, 0, NOTE, 0)
+            else:
+                self.cursor = self._to_lane(cursor, lane, digit % 2)
+            return
         stops = cursor_stops(self._columns(cursor.track))
         index = stops.index((cursor.column, cursor.digit)) + delta
         track = cursor.track
-        tracks = len(self.song.tracks)
         if index < 0:
+            if track == 0 and lanes:  # wrapping round: the lanes are the last columns
+                self.cursor = self._to_lane(cursor, lanes - 1, 1)
+                return
             track = (track - 1) % tracks
             stops = cursor_stops(self._columns(track))
             index = len(stops) - 1
         elif index >= len(stops):
+            if track == tracks - 1 and lanes:
+                self.cursor = self._to_lane(cursor, 0)
+                return
             track = (track + 1) % tracks
             stops = cursor_stops(self._columns(track))
             index = 0
         column, digit = stops[index]
-        self.cursor = replace(cursor, track=track, column=column, digit=digit)
+        self.cursor = self._to_track(cursor, track, column, digit)
 
     def move_track(self, delta: int, select: bool = False) -> None:
-        """Tab / shift+tab: the note column of the next or previous track."""
+        """Tab / shift+tab: the note column of the next or previous track, or the next or
+        previous automation lane (after the last track)."""
         self._selecting(select)
-        track = (self.cursor.track + delta) % len(self.song.tracks)
-        self.cursor = replace(self.cursor, track=track, column=NOTE, digit=0)
+        tracks = len(self.song.tracks)
+        lanes = len(self._lanes())
+        # Tracks then lanes, as one ring of stops.
+        here = tracks + self.cursor.lane if self.cursor.lane is not None else self.cursor.track
+        there = (here + delta) % (tracks + lanes)
+        if there >= tracks:
+            self.cursor = self._to_lane(self.cursor, there - tracks)
+        else:
+            self.cursor = self._to_track(self.cursor, there, NOTE, 0)
 
     def show_order(self, position: int) -> None:
         """Show the pattern at an order position (the order list's cursor)."""
@@ -211,8 +274,12 @@ class Editor:
         if whole_track:
             last_track = len(self.song.tracks) - 1
         last_column = EFFECT0 + self._columns(last_track) - 1
-        self.anchor = replace(self.cursor, row=0, track=first_track, column=NOTE, digit=0)
-        self.mark = replace(self.cursor, row=rows - 1, track=last_track, column=last_column)
+        self.anchor = replace(
+            self.cursor, row=0, track=first_track, column=NOTE, digit=0, lane=None
+        )
+        self.mark = replace(
+            self.cursor, row=rows - 1, track=last_track, column=last_column, lane=None
+        )
 
     def clear_selection(self) -> None:
         self.anchor = self.mark = None
@@ -222,7 +289,12 @@ class Editor:
         if block is not None:
             return block
         c = self.cursor
+        self._not_in_lane("blocks")
         return Block(c.pattern, c.row, c.row, c.track, c.column, c.track, c.column)
+
+    def _not_in_lane(self, what: str) -> None:
+        if self.cursor.lane is not None:
+            raise ed.EditError(f"{what} are edited in the tracks, not in an automation lane")
 
     # ---- editing ----------------------------------------------------------------------
 
@@ -269,6 +341,8 @@ class Editor:
     def enter_hex(self, key: str) -> bool:
         """A digit (or an effect command letter) typed into the cursor's column."""
         c = self.cursor
+        if c.lane is not None:
+            return self._enter_lane_digit(key)
         cell = self._cell()
         if c.column in (INSTRUMENT, VOLUME):
             digit = HEX_KEYS.get(key)
@@ -309,10 +383,24 @@ class Editor:
             return True
         return False
 
+    def _enter_lane_digit(self, key: str) -> bool:
+        """A hex digit into the lane's byte at the cursor: a point of value byte / 255."""
+        lane = self.current_lane()
+        digit = HEX_KEYS.get(key)
+        if lane is None or digit is None:
+            return False
+        c = self.cursor
+        point = lane.point_at(c.row)
+        value = _set_nibble(to_byte(point.value) if point else 0, c.digit, digit)
+        song = ed.set_automation_point(self.song, c.pattern, lane.param, c.row, from_byte(value))
+        self._edit(song, "Automation")
+        self._after_digit()
+        return True
+
     def _after_digit(self) -> None:
         # Like FT2: the last digit of a field steps down by the edit step, the others right.
         c = self.cursor
-        last = 1 if c.column in (INSTRUMENT, VOLUME) else 2
+        last = 1 if c.column in (INSTRUMENT, VOLUME, LANE) else 2
         if c.digit < last:
             self.cursor = replace(c, digit=c.digit + 1)
         else:
@@ -320,7 +408,10 @@ class Editor:
             self._advance()
 
     def clear_field(self) -> None:
-        """Delete: empty the column under the cursor (the note takes its instrument with it)."""
+        """Delete: empty the column under the cursor (the note takes its instrument with it);
+        in an automation lane, the point at the cursor's row."""
+        if self._clear_point():
+            return
         cell = self._cell()
         c = self.cursor
         if c.column == NOTE:
@@ -337,17 +428,30 @@ class Editor:
         self._write(new, "Clear")
 
     def clear_cell(self) -> None:
-        self._write(Cell(), "Clear cell")
+        if not self._clear_point():
+            self._write(Cell(), "Clear cell")
+
+    def _clear_point(self) -> bool:
+        """In a lane: its point at the cursor's row cleared, and a step down. False elsewhere."""
+        lane = self.current_lane()
+        if lane is None:
+            return False
+        c = self.cursor
+        self._edit(ed.clear_automation_point(self.song, c.pattern, lane.param, c.row), "Automation")
+        self._advance()
+        return True
 
     def clear_block(self) -> None:
         self._edit(ed.clear(self.song, self._block_or_cell()), "Clear selection")
 
     def insert_row(self, all_tracks: bool = False) -> None:
+        self._not_in_lane("rows")
         c = self.cursor
         track = None if all_tracks else c.track
         self._edit(ed.insert_row(self.song, c.pattern, c.row, track), "Insert row")
 
     def delete_row(self, all_tracks: bool = False) -> None:
+        self._not_in_lane("rows")
         c = self.cursor
         track = None if all_tracks else c.track
         self._edit(ed.delete_row(self.song, c.pattern, c.row, track), "Delete row")
@@ -395,9 +499,49 @@ class Editor:
         block = self.selection()
         if block is not None:
             return block
+        self._not_in_lane("rows")
         c = self.cursor
         last = EFFECT0 + self._columns(c.track) - 1
         return Block(c.pattern, c.row, self._rows() - 1, c.track, NOTE, c.track, last)
+
+    # ---- automation lanes -------------------------------------------------------------
+
+    def add_lane(self, param_id: str) -> None:
+        """A lane for ``param_id`` in the cursor's pattern (on/off parameters step), and the
+        cursor in it; a lane that is there already is only gone to."""
+        c = self.cursor
+        song = ed.add_automation_lane(self.song, c.pattern, param_id)
+        if song is not self.song and find_param(song, param_id).spec.kind == "bool":
+            song = ed.set_lane_interpolation(song, c.pattern, param_id, "step")
+        self._edit(song, "Add automation lane")
+        lanes = [lane.param for lane in self._lanes()]
+        self.cursor = self._to_lane(self.cursor, lanes.index(param_id))
+
+    def remove_lane(self) -> None:
+        lane = self.current_lane()
+        if lane is not None:
+            song = ed.remove_automation_lane(self.song, self.cursor.pattern, lane.param)
+            self._edit(song, "Remove automation lane")
+
+    def toggle_interpolation(self) -> None:
+        """The lane's interpolation: linear <-> step."""
+        lane = self.current_lane()
+        if lane is None:
+            self.message = "put the cursor in an automation lane first"
+            return
+        other: Literal["linear", "step"] = "step" if lane.interpolation == "linear" else "linear"
+        song = ed.set_lane_interpolation(self.song, self.cursor.pattern, lane.param, other)
+        self._edit(song, "Automation interpolation")
+
+    def lane_name(self) -> str:
+        """The name of the parameter of the lane under the cursor ("" in the tracks)."""
+        lane = self.current_lane()
+        if lane is None:
+            return ""
+        try:
+            return find_param(self.song, lane.param).name
+        except ParamError:
+            return lane.param
 
     # ---- settings ---------------------------------------------------------------------
 

@@ -101,6 +101,16 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "Delete row (all tracks)",
         "Editing",
     ),
+    # Automation lanes (tracker.ui.automation): columns after the pattern's last track.
+    Command("add_lane", "alt+w", "add_lane", "Add an automation lane…", "Editing"),
+    Command("remove_lane", "alt+z", "remove_lane", "Remove the automation lane", "Editing"),
+    Command(
+        "lane_interpolation",
+        "alt+y",
+        "lane_interpolation",
+        "Automation lane: linear / step",
+        "Editing",
+    ),
     Command("undo", "ctrl+z", "undo", "Undo", "Editing", False, True),
     Command("redo", "ctrl+y", "redo", "Redo", "Editing", False, True),
     # Selection
@@ -278,7 +288,9 @@ def keys_markdown() -> str:
         f"| note cut | {' '.join(f'`{k}`' for k in sorted(NOTE_CUT_KEYS))} |",
         "",
         "In the instrument, volume and effect columns, `0`-`9` and `a`-`f` enter hex digits;",
-        "on an effect's command character, `0`-`9` and `a`-`z` choose the command.",
+        "on an effect's command character, `0`-`9` and `a`-`z` choose the command. In an",
+        "automation lane (after the last track) two hex digits write a point, 00-FF along the",
+        "parameter's range, and `delete` clears it.",
         "",
     ]
     for group in GROUPS:

@@ -4,7 +4,8 @@ Nothing here is a widget per cell: ``render_line(y)`` builds one Strip per scree
 from the pattern's rows, so a 64-track, 256-row pattern costs what the screen shows.
 The cursor row stays in the middle of the view (as in FastTracker II), so scrolling
 follows the cursor, and in follow mode the playing row. The row-number gutter and the
-track header stay put while the tracks scroll sideways.
+track header stay put while the tracks scroll sideways. The pattern's automation lanes are
+columns after the last track (tracker.ui.automation says how a lane's rows read).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from textual.widget import Widget
 from tracker.model import Cell, format_cell
 from tracker.model.cell_text import cell_width
 from tracker.model.edit import EFFECT0, INSTRUMENT, NOTE, VOLUME
+from tracker.model.params import ParamError, find_param
+from tracker.model.pattern import AutomationLane
+from tracker.ui.automation import LANE_INNER_WIDTH, VALUE_OFFSET, LaneRow, lane_header, lane_rows
+from tracker.ui.editor import LANE as LANE_COLUMN
 from tracker.ui.editor import Editor
 from tracker.ui.text import fit
 
@@ -46,6 +51,9 @@ def _cell_parts(cell: Cell, effect_columns: int) -> tuple[str, ...]:
 
 def track_width(effect_columns: int) -> int:
     return cell_width(effect_columns) + 1  # and the separator
+
+
+LANE_WIDTH: Final = LANE_INNER_WIDTH + 1  # and the separator
 
 
 def meter_bar(peak: float, width: int) -> str:
@@ -76,6 +84,8 @@ class PatternGrid(Widget, can_focus=True):
         "pattern-grid--selection",
         "pattern-grid--playing",
         "pattern-grid--muted",
+        "pattern-grid--lane",
+        "pattern-grid--lane-between",
     }
 
     DEFAULT_CSS = """
@@ -97,6 +107,8 @@ class PatternGrid(Widget, can_focus=True):
     PatternGrid > .pattern-grid--selection { background: $secondary 60%; text-style: underline; }
     PatternGrid > .pattern-grid--playing { background: $error 35%; }
     PatternGrid > .pattern-grid--muted { color: $text-disabled; }
+    PatternGrid > .pattern-grid--lane { color: $secondary; }
+    PatternGrid > .pattern-grid--lane-between { color: $secondary; text-style: dim; }
     PatternGrid:focus > .pattern-grid--cursor { text-style: reverse bold; }
     """
 
@@ -111,7 +123,8 @@ class PatternGrid(Widget, can_focus=True):
         """The row being heard, when the heard pattern is the one shown."""
         self.peaks: dict[int, float] = {}
         self.first_track = 0
-        """The leftmost track shown; moved only as far as keeps the cursor in view."""
+        """The leftmost column shown: a track, or past the last track an automation lane
+        (len(tracks) + its index); moved only as far as keeps the cursor in view."""
         self._line_keys: list[Hashable] = []
         """What each screen line showed when last drawn: only lines whose key changes are
         redrawn, which keeps the bytes sent to a terminal over SSH low."""
@@ -120,6 +133,8 @@ class PatternGrid(Widget, can_focus=True):
         self._styles: _Styles | None = None
         self._layout: tuple[object, ...] = ()
         """What every line's look depends on; when it changes, the cache is cleared."""
+        self._lane_cache: dict[int, tuple[AutomationLane, int, tuple[LaneRow, ...]]] = {}
+        """Each lane's rows as drawn, by the lane's identity (lanes are immutable)."""
 
     # ---- state from the App ---------------------------------------------------------------
 
@@ -135,6 +150,7 @@ class PatternGrid(Widget, can_focus=True):
             self.hex_rows,
             self.size,
             tuple((track.effect_columns, track.mute) for track in song.tracks),
+            tuple(lane.param for lane in self._lanes()),
             song.rows_per_beat,
             song.rows_per_bar,
         )
@@ -159,17 +175,34 @@ class PatternGrid(Widget, can_focus=True):
         self._line_keys = []
 
     def _scroll_tracks(self) -> None:
-        song = self.editor.song
-        cursor = self.editor.cursor.track
-        self.first_track = min(self.first_track, cursor, len(song.tracks) - 1)
+        cursor = self.editor.cursor
+        widths = self._column_widths()
+        here = cursor.track if cursor.lane is None else len(self.editor.song.tracks) + cursor.lane
+        self.first_track = min(self.first_track, here, len(widths) - 1)
         available = max(1, self.size.width - GUTTER_WIDTH)
-        while self.first_track < cursor:
-            used = sum(
-                track_width(t.effect_columns) for t in song.tracks[self.first_track : cursor + 1]
-            )
-            if used <= available:
+        while self.first_track < here:
+            if sum(widths[self.first_track : here + 1]) <= available:
                 break
             self.first_track += 1
+
+    def _lanes(self) -> list[AutomationLane]:
+        return self.editor.song.patterns[self.editor.cursor.pattern].automation
+
+    def _column_widths(self) -> list[int]:
+        """The width of every track, then of every lane: the columns that scroll sideways."""
+        tracks = [track_width(t.effect_columns) for t in self.editor.song.tracks]
+        return tracks + [LANE_WIDTH] * len(self._lanes())
+
+    def _lane_rows(self, lane: AutomationLane) -> tuple[LaneRow, ...]:
+        rows = len(self.editor.song.patterns[self.editor.cursor.pattern].rows)
+        cached = self._lane_cache.get(id(lane))
+        if cached is not None and cached[0] is lane and cached[1] == rows:
+            return cached[2]
+        drawn = lane_rows(lane, rows)
+        if len(self._lane_cache) > STRIP_CACHE_LINES:
+            self._lane_cache.clear()
+        self._lane_cache[id(lane)] = (lane, rows, drawn)
+        return drawn
 
     def top_row(self) -> int:
         """The pattern row on the first body line.
@@ -197,11 +230,15 @@ class PatternGrid(Widget, can_focus=True):
         height = self.size.height
         visible = self._visible_tracks()
         tracks = tuple((t.name, t.mute, t.solo) for t in song.tracks[visible.start : visible.stop])
+        all_lanes = self._lanes()
+        shown_lanes = [all_lanes[i] for i in self._visible_lanes()]
+        lanes = tuple((lane.param, lane.interpolation) for lane in shown_lanes)
         keys: list[Hashable] = []
-        keys.append(("names", e.cursor.pattern, tracks))
-        keys.append(("meters", tracks, tuple(self._meter_text(t) for t in visible)))
+        keys.append(("names", e.cursor.pattern, tracks, lanes))
+        keys.append(("meters", tracks, tuple(self._meter_text(t) for t in visible), lanes))
         del keys[max(0, height) :]
         rows = song.patterns[e.cursor.pattern].rows
+        lane_columns = [self._lane_rows(lane) for lane in shown_lanes]
         cursor = e.cursor
         block = e.selection()
         top = self.top_row() - HEADER_LINES
@@ -210,7 +247,11 @@ class PatternGrid(Widget, can_focus=True):
             if not 0 <= row < len(rows):
                 keys.append(("blank",))
                 continue
-            on_cursor = (cursor.track, cursor.column, cursor.digit) if row == cursor.row else None
+            on_cursor = (
+                (cursor.track, cursor.column, cursor.digit, cursor.lane)
+                if row == cursor.row
+                else None
+            )
             selected = (
                 (block.first_track, block.last_track)
                 if block is not None and block.first_row <= row <= block.last_row
@@ -219,7 +260,10 @@ class PatternGrid(Widget, can_focus=True):
             # A row's cell list is shared by every song that did not edit it, so its
             # identity says whether the cells changed (render_line checks it is the same
             # list, not a new one that took a freed one's id).
-            keys.append(("row", row, id(rows[row]), on_cursor, selected, row == self.playing_row))
+            in_lanes = tuple(column[row] for column in lane_columns)
+            keys.append(
+                ("row", row, id(rows[row]), on_cursor, selected, row == self.playing_row, in_lanes)
+            )
         return keys
 
     def render_line(self, y: int) -> Strip:
@@ -259,14 +303,26 @@ class PatternGrid(Widget, can_focus=True):
             self._styles = _Styles(self)
         return self._styles
 
-    def _visible_tracks(self) -> range:
-        song = self.editor.song
+    def _visible_columns(self) -> range:
+        """The tracks and lanes (numbered as ``first_track`` is) that fit on screen."""
+        widths = self._column_widths()
         available = self.size.width - GUTTER_WIDTH
         end = self.first_track
-        while end < len(song.tracks) and available > 0:
-            available -= track_width(song.tracks[end].effect_columns)
+        while end < len(widths) and available > 0:
+            available -= widths[end]
             end += 1
         return range(self.first_track, end)
+
+    def _visible_tracks(self) -> range:
+        tracks = len(self.editor.song.tracks)
+        shown = self._visible_columns()
+        return range(min(shown.start, tracks), min(shown.stop, tracks))
+
+    def _visible_lanes(self) -> range:
+        """Indices of the pattern's lanes on screen."""
+        tracks = len(self.editor.song.tracks)
+        shown = self._visible_columns()
+        return range(max(shown.start, tracks) - tracks, max(shown.stop, tracks) - tracks)
 
     def _meter_text(self, track: int) -> str:
         inner = cell_width(self.editor.song.tracks[track].effect_columns)
@@ -292,6 +348,15 @@ class PatternGrid(Widget, can_focus=True):
                     Segment(flags, header),
                     Segment(self._meter_text(t), header + styles.volume),
                 ]
+            segments.append(Segment(SEPARATOR, header + styles.empty))
+        lanes = self._lanes()
+        for index in self._visible_lanes():
+            lane = lanes[index]
+            try:
+                param = find_param(song, lane.param)
+            except ParamError:
+                param = None  # the song's validation keeps this from happening; shown anyway
+            segments.append(Segment(lane_header(param, lane)[y], header + styles.lane))
             segments.append(Segment(SEPARATOR, header + styles.empty))
         return Strip(segments)
 
@@ -331,7 +396,8 @@ class PatternGrid(Widget, can_focus=True):
                         style += styles.muted
                 if selected:
                     style += styles.selection
-                if row == cursor.row and t == cursor.track and column == cursor.column:
+                on_cell = t == cursor.track and column == cursor.column and cursor.lane is None
+                if row == cursor.row and on_cell:
                     segments += _with_cursor(text, cursor.digit, column, style, styles.cursor)
                 else:
                     segments.append(Segment(text, style))
@@ -339,6 +405,21 @@ class PatternGrid(Widget, can_focus=True):
                 # one segment: fewer style changes, fewer bytes to the terminal.
                 if column < len(parts) - 1:
                     segments.append(Segment(" ", empty + styles.selection if selected else empty))
+            segments.append(Segment(SEPARATOR, empty))
+        lanes = self._lanes()
+        lane_styles = {"point": styles.lane, "between": styles.lane_between}
+        for index in self._visible_lanes():
+            drawn = self._lane_rows(lanes[index])[row]
+            style = line_style + lane_styles[drawn.kind] if drawn.kind in lane_styles else empty
+            if row == cursor.row and cursor.lane == index:
+                at = VALUE_OFFSET + cursor.digit
+                segments += [
+                    Segment(drawn.text[:at], style),
+                    Segment(drawn.text[at], style + styles.cursor),
+                    Segment(drawn.text[at + 1 :], style),
+                ]
+            else:
+                segments.append(Segment(drawn.text, style))
             segments.append(Segment(SEPARATOR, empty))
         return Strip(segments)
 
@@ -362,6 +443,21 @@ class PatternGrid(Widget, can_focus=True):
                 self.post_message(self.CursorMoved())
                 return
             x -= width
+        for lane in self._visible_lanes():
+            if 0 <= x < LANE_WIDTH:
+                self.editor.go_row(row)
+                digit = 1 if x > VALUE_OFFSET else 0
+                self.editor.cursor = self.editor.cursor.__class__(
+                    self.editor.cursor.pattern,
+                    self.editor.cursor.row,
+                    len(song.tracks) - 1,
+                    LANE_COLUMN,
+                    digit,
+                    lane,
+                )
+                self.post_message(self.CursorMoved())
+                return
+            x -= LANE_WIDTH
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         self.editor.move_rows(WHEEL_ROWS)
@@ -383,7 +479,9 @@ class _Styles:
             # Colour and text style without the background, so a column keeps the row's
             # background (beat, bar, cursor row, selection) instead of painting over it.
             s = style(name)
-            return Style(color=s.color, bold=s.bold, underline=s.underline, reverse=s.reverse)
+            return Style(
+                color=s.color, bold=s.bold, dim=s.dim, underline=s.underline, reverse=s.reverse
+            )
 
         def bg(name: str) -> Style:
             s = style(name)
@@ -398,6 +496,8 @@ class _Styles:
         self.effect = fg("effect")
         self.empty = fg("empty")
         self.muted = fg("muted")
+        self.lane = fg("lane")
+        self.lane_between = fg("lane-between")
         self.cursor = fg("cursor")
         self.bar = bg("bar")
         self.beat = bg("beat")
