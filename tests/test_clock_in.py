@@ -109,3 +109,48 @@ def test_the_tempo_follows_pulses_sent_in_real_time(session: Session) -> None:
     frames = [r.frame for r in rows[-16:]]
     row_s = [(b - a) / session.kernel.sample_rate_hz for a, b in itertools.pairwise(frames)]
     assert row_s == pytest.approx([6 * 2.5 / 150] * 15, rel=0.01)
+
+
+class Pulses:
+    """A ClockTarget that only counts the pulses it is given."""
+
+    def __init__(self) -> None:
+        self.song = song()
+        self.times: list[float] = []
+
+    def clock_pulse(self, monotonic_s: float) -> None:
+        self.times.append(monotonic_s)
+
+    def external_play(self, order: int, row: int) -> None: ...
+
+    def external_stop(self) -> None: ...
+
+
+def feed(follower: ClockFollower, times: list[float]) -> None:
+    stamps = iter(times)
+    follower._now_s = lambda: next(stamps)
+    for _ in times:
+        follower.handle(mido.Message("clock"))
+
+
+def test_a_flood_of_clocks_never_reaches_the_kernel_and_a_clock_after_it_does() -> None:
+    target = Pulses()
+    follower = ClockFollower(target, lambda _: None, time.monotonic)
+    follower.enabled = True
+    feed(follower, [k * 0.001 for k in range(1000)])  # a thousand a second
+    assert target.times == []
+    assert follower.flood_dropped == 1000
+    steady = [2.0 + k * 0.02 for k in range(50)]  # 125 BPM, after a pause
+    feed(follower, steady)
+    assert target.times == steady  # each with the two before it at no more than a clock's rate
+
+
+def test_a_flood_in_the_middle_of_a_clock_lets_at_most_two_through() -> None:
+    target = Pulses()
+    follower = ClockFollower(target, lambda _: None, time.monotonic)
+    follower.enabled = True
+    feed(follower, [k * 0.02 for k in range(20)])
+    assert target.times == [k * 0.02 for k in range(2, 20)]  # from the third: the rate known
+    forwarded = len(target.times)
+    feed(follower, [0.41 + k * 0.0005 for k in range(500)])
+    assert len(target.times) - forwarded <= 2  # the kernel waits for three strays anyway

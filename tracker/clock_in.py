@@ -9,6 +9,7 @@ through ``on_ui`` to keep its own state in step.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -18,6 +19,12 @@ import mido
 from tracker.model import Song
 
 SIXTEENTHS_PER_BEAT: Final = 4
+FASTEST_PULSE_S: Final = 60.0 / (24 * 600)
+"""Pulses closer than this on average (600 BPM) are a flood, not a clock."""
+RATE_PULSES: Final = 3
+"""A pulse goes on only when it and the RATE_PULSES - 1 before it (forwarded or not) came at
+a clock's rate: a flood never reaches the kernel, even from a cold start. Arrival times alone
+cannot tell (messages come a JACK period at a time); the rate over a few can."""
 
 
 class ClockTarget(Protocol):
@@ -58,6 +65,9 @@ class ClockFollower:
         self.enabled = False
         self._position_sixteenths = 0
         self.pulses = 0
+        self.flood_dropped = 0
+        """Pulses dropped as a flood, or before the rate was known."""
+        self._recent: deque[float] = deque(maxlen=RATE_PULSES)
 
     def handle(self, message: mido.Message, delta_s: float = 0.0) -> None:
         """One incoming message (the MIDI input's reader thread); others are ignored."""
@@ -65,8 +75,12 @@ class ClockFollower:
             return
         kind = message.type
         if kind == "clock":
+            now_s = self._now_s()
+            if self._flooded(now_s):
+                self.flood_dropped += 1
+                return
             self.pulses += 1
-            self._target.clock_pulse(self._now_s())
+            self._target.clock_pulse(now_s)
         elif kind == "start":
             self._position_sixteenths = 0
             self._play(0, 0)
@@ -77,6 +91,13 @@ class ClockFollower:
             self._on_ui(TransportFollowed("stopped"))
         elif kind == "songpos":
             self._position_sixteenths = message.pos
+
+    def _flooded(self, now_s: float) -> bool:
+        recent = self._recent
+        recent.append(now_s)
+        if len(recent) < RATE_PULSES:
+            return True  # too few yet to know the rate
+        return recent[-1] - recent[0] < (RATE_PULSES - 1) * FASTEST_PULSE_S
 
     def _play(self, order: int, row: int) -> None:
         self._target.external_play(order, row)
