@@ -129,3 +129,17 @@ def test_a_lane_of_a_missing_parameter_in_a_file_is_one_line(tmp_path: Path) -> 
     message = str(error.value)
     assert "\n" not in message
     assert "patterns[0].automation[0].param" in message and "track 7 does not exist" in message
+
+
+def test_inserting_and_deleting_rows_of_all_tracks_moves_the_points() -> None:
+    edited = ed.set_automation_point(song(), 0, "tempo", 2, 0.25)
+    edited = ed.set_automation_point(edited, 0, "tempo", 10, 0.5)
+    edited = ed.set_automation_point(edited, 0, "tempo", 63, 1.0)
+
+    def rows(s: Song) -> list[int]:
+        return [p.row for p in s.patterns[0].automation[0].points]
+
+    assert rows(ed.insert_row(edited, 0, 5)) == [2, 11]  # row 63 falls off the end
+    assert rows(ed.delete_row(edited, 0, 10)) == [2, 62]  # row 10's point goes with it
+    assert rows(ed.delete_row(edited, 0, 0)) == [1, 9, 62]
+    assert rows(ed.insert_row(edited, 0, 5, track=1)) == [2, 10, 63]  # one track: lanes stay

@@ -119,9 +119,25 @@ def _encode(value: Any, depth: int) -> str:
     if isinstance(value, list) and value:
         if all(isinstance(item, int | float) and not isinstance(item, bool) for item in value):
             return "[" + ", ".join(_scalar(item) for item in value) + "]"
+        if all(
+            isinstance(item, dict) and all(_is_number(v) for v in item.values()) for item in value
+        ):
+            # automation points: one {"row": .., "value": ..} a line, so a diff shows which
+            lines = [
+                inner
+                + "{"
+                + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in item.items())
+                + "}"
+                for item in value
+            ]
+            return "[\n" + ",\n".join(lines) + "\n" + "  " * depth + "]"
         items = [inner + _encode(item, depth + 1) for item in value]
         return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
     return _scalar(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _scalar(value: Any) -> str:

@@ -320,7 +320,10 @@ def insert_row(song: Song, pattern: int, row: int, track: int | None = None) -> 
     _check_row(edited, row)
     if track is None:
         rows = [*edited.rows[:row], [EMPTY_CELL] * len(song.tracks), *edited.rows[row:-1]]
-        return _with_pattern(song, pattern, edited.model_copy(update={"rows": rows}))
+        lanes = _shifted_lanes(edited, row, 1)
+        return _with_pattern(
+            song, pattern, edited.model_copy(update={"rows": rows, "automation": lanes})
+        )
     _check_track(song, track)
     cells = [r[track] for r in edited.rows]
     cells = [*cells[:row], EMPTY_CELL, *cells[row:-1]]
@@ -334,11 +337,32 @@ def delete_row(song: Song, pattern: int, row: int, track: int | None = None) -> 
     _check_row(edited, row)
     if track is None:
         rows = [*edited.rows[:row], *edited.rows[row + 1 :], [EMPTY_CELL] * len(song.tracks)]
-        return _with_pattern(song, pattern, edited.model_copy(update={"rows": rows}))
+        lanes = _shifted_lanes(edited, row, -1)
+        return _with_pattern(
+            song, pattern, edited.model_copy(update={"rows": rows, "automation": lanes})
+        )
     _check_track(song, track)
     cells = [r[track] for r in edited.rows]
     cells = [*cells[:row], *cells[row + 1 :], EMPTY_CELL]
     return _with_pattern(song, pattern, _shift_track(edited, track, cells))
+
+
+def _shifted_lanes(pattern: Pattern, row: int, by: int) -> list[AutomationLane]:
+    """The lanes when a row is inserted (by 1) or deleted (by -1) at ``row`` across all
+    tracks: points below move with their rows; a deleted row's point, and a point pushed off
+    the end, go."""
+    lanes = []
+    for lane in pattern.automation:
+        points = []
+        for point in lane.points:
+            if point.row < row:
+                points.append(point)
+            elif by < 0 and point.row == row:
+                continue
+            elif 0 <= point.row + by < len(pattern.rows):
+                points.append(point.model_copy(update={"row": point.row + by}))
+        lanes.append(lane.model_copy(update={"points": tuple(points)}))
+    return lanes
 
 
 # --- blocks ----------------------------------------------------------------------------------
