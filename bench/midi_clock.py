@@ -121,7 +121,7 @@ def _clock_out(device: str, seconds: float) -> list[Figure]:
         Figure(
             "midi_clock_out_tempo_error_ppm",
             f"MIDI clock out, {len(clocks)} clocks: tempo error",
-            abs(bpm / expected_bpm - 1) * 1e6,
+            float(abs(bpm / expected_bpm - 1) * 1e6),
             "ppm",
             target=100.0,
             higher_is_better=False,
@@ -227,7 +227,7 @@ def _clock_in(device: str, seconds: float) -> list[Figure]:
         Figure(
             "midi_clock_in_tempo_error_percent",
             "  tempo heard (shown as EXT)",
-            abs(bpm / FOLLOW_BPM - 1) * 100,
+            float(abs(bpm / FOLLOW_BPM - 1) * 100),
             "%",
             target=0.5,
             higher_is_better=False,

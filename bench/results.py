@@ -67,15 +67,16 @@ def machine() -> dict[str, Any]:
 
 
 def figure_record(figure: Figure) -> dict[str, Any]:
+    met = figure.met
     return {
         "key": figure.key,
         "label": figure.label,
-        "value": figure.value,
+        "value": float(figure.value),  # a numpy scalar is not JSON
         "unit": figure.unit,
         "target": figure.target,
         "higher_is_better": figure.higher_is_better,
         "reference": figure.reference,
-        "met": figure.met,
+        "met": None if met is None else bool(met),
     }
 
 

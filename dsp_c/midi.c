@@ -20,17 +20,33 @@
 #define CLOCKS_PER_SIXTEENTH 6
 #define MIDI_NOTE_OFFSET 12         /* our C-0 (0) is MIDI note 12; A-4 is 57 here, 69 there */
 
-static void emit(tk_engine *e, uint64_t frame, uint8_t size, uint8_t b0, uint8_t b1, uint8_t b2)
+static void emit_for(tk_engine *e, uint8_t track, uint64_t frame, uint8_t size, uint8_t b0,
+                     uint8_t b1, uint8_t b2)
 {
-    tk_midi_event ev = { .frame = frame, .size = size, .data = { b0, b1, b2 } };
+    tk_midi_event ev = { .frame = frame, .track = track, .size = size, .data = { b0, b1, b2 } };
     ev.time_s = e->anchor_time_s + ((double)frame - (double)e->anchor_frame) / e->rate_hz;
     if (!tk_ring_push(&e->midi, e->midi_slots, sizeof ev, &ev))
         atomic_fetch_add_explicit(&e->midi_dropped, 1, memory_order_relaxed);
 }
 
+/* Clock and transport: for every output. */
+static void emit(tk_engine *e, uint64_t frame, uint8_t size, uint8_t b0, uint8_t b1, uint8_t b2)
+{
+    emit_for(e, TK_MIDI_ALL_OUTPUTS, frame, size, b0, b1, b2);
+}
+
 int tk_engine_pop_midi(tk_engine *e, tk_midi_event *ev)
 {
     return tk_ring_pop(&e->midi, e->midi_slots, sizeof *ev, ev);
+}
+
+/* The status byte of a track's message kind on its channel; 0 when it has none. */
+static uint8_t status_for(const tk_engine *e, uint32_t track, uint8_t kind)
+{
+    const tk_song *s = e->song;
+    if (!s || track >= s->tracks || s->track[track].midi_channel == 0)
+        return 0;
+    return kind | (uint8_t)(s->track[track].midi_channel - 1);
 }
 
 /* ---- clock and transport ------------------------------------------------- */
@@ -79,19 +95,17 @@ void tk_midi_transport_start(tk_engine *e)
     emit(e, e->frame, 1, MIDI_CONTINUE, 0, 0);
 }
 
-/* Every external note ends, every used channel hears all-notes-off, then stop. */
+/* Every external note ends, every track's channel hears all-notes-off (on the track's own
+ * output: two tracks on one channel may play two synths), then stop. */
 void tk_midi_transport_stop(tk_engine *e)
 {
     const tk_song *s = e->song;
-    uint32_t channels_done = 0;
     for (uint32_t t = 0; s && t < s->tracks; t++) {
         tk_midi_note_off(e, t);
         e->channel[t].midi_program = 0xff;
-        uint8_t channel = s->track[t].midi_channel;
-        if (channel == 0 || (channels_done & (1u << (channel - 1))))
-            continue;
-        channels_done |= 1u << (channel - 1);
-        emit(e, e->frame, 3, MIDI_CONTROL | (channel - 1), CC_ALL_NOTES_OFF, 0);
+        uint8_t status = status_for(e, t, MIDI_CONTROL);
+        if (status)
+            emit_for(e, (uint8_t)t, e->frame, 3, status, CC_ALL_NOTES_OFF, 0);
     }
     if (e->midi_clock)
         emit(e, e->frame, 1, MIDI_STOP, 0, 0);
@@ -99,20 +113,13 @@ void tk_midi_transport_stop(tk_engine *e)
 
 /* ---- external-synth tracks ------------------------------------------------ */
 
-static uint8_t status_for(const tk_engine *e, uint32_t track, uint8_t kind)
-{
-    const tk_song *s = e->song;
-    if (!s || track >= s->tracks || s->track[track].midi_channel == 0)
-        return 0;
-    return kind | (uint8_t)(s->track[track].midi_channel - 1);
-}
 
 void tk_midi_note_off(tk_engine *e, uint32_t track)
 {
     tk_channel *ch = &e->channel[track];
     uint8_t status = status_for(e, track, MIDI_NOTE_OFF);
     if (ch->midi_note != TK_NOTE_NONE && status)
-        emit(e, e->frame, 3, status, ch->midi_note, 0);
+        emit_for(e, (uint8_t)track, e->frame, 3, status, ch->midi_note, 0);
     ch->midi_note = TK_NOTE_NONE;
 }
 
@@ -125,7 +132,7 @@ void tk_midi_note_on(tk_engine *e, uint32_t track, uint8_t note, uint8_t velocit
     uint32_t midi_note = (uint32_t)note + MIDI_NOTE_OFFSET;
     if (midi_note > 127 || velocity == 0)
         return;
-    emit(e, e->frame, 3, status, (uint8_t)midi_note, velocity > 127 ? 127 : velocity);
+    emit_for(e, (uint8_t)track, e->frame, 3, status, (uint8_t)midi_note, velocity > 127 ? 127 : velocity);
     e->channel[track].midi_note = (uint8_t)midi_note;
 }
 
@@ -137,14 +144,14 @@ void tk_midi_program(tk_engine *e, uint32_t track, uint8_t instrument)
     if (!status || instrument == TK_INSTR_NONE || instrument > 128 || ch->midi_program == instrument - 1)
         return;
     ch->midi_program = instrument - 1;
-    emit(e, e->frame, 2, status, ch->midi_program, 0);
+    emit_for(e, (uint8_t)track, e->frame, 2, status, ch->midi_program, 0);
 }
 
 void tk_midi_cc(tk_engine *e, uint32_t track, uint8_t controller, uint8_t value)
 {
     uint8_t status = status_for(e, track, MIDI_CONTROL);
     if (status)
-        emit(e, e->frame, 3, status, controller & 0x7f, value > 127 ? 127 : value);
+        emit_for(e, (uint8_t)track, e->frame, 3, status, controller & 0x7f, value > 127 ? 127 : value);
 }
 
 /* Ixx: 00 bends fully down, 80 is the centre, FF nearly fully up (xx * 64 of 16384). */
@@ -153,5 +160,5 @@ void tk_midi_bend(tk_engine *e, uint32_t track, uint8_t param)
     uint8_t status = status_for(e, track, MIDI_BEND);
     uint32_t value = (uint32_t)param << 6;
     if (status)
-        emit(e, e->frame, 3, status, value & 0x7f, (value >> 7) & 0x7f);
+        emit_for(e, (uint8_t)track, e->frame, 3, status, value & 0x7f, (value >> 7) & 0x7f);
 }

@@ -253,9 +253,12 @@ typedef struct tk_event {
 typedef struct tk_midi_event {
     uint64_t frame;
     double time_s;
+    uint8_t track;                  /* the track it belongs to (its output), or TK_MIDI_ALL_OUTPUTS */
     uint8_t size;                   /* 1..3 bytes */
     uint8_t data[3];
 } tk_midi_event;
+
+#define TK_MIDI_ALL_OUTPUTS 255     /* clock and transport: for every output */
 
 #define TK_MIDI_QUEUE_CAPACITY 4096 /* a power of two */ /* levels events are sent this often */
 

@@ -185,3 +185,11 @@ def test_latency_p99_is_the_max_below_a_hundred_samples_and_nearest_rank_above()
     assert many[1].value == pytest.approx(198.0)  # nearest rank: the 198th of 200
     assert many[0].value == pytest.approx(100.5)
     assert many[0].target == pytest.approx(128 / 48 + 1)
+
+
+def test_numpy_values_are_written_as_plain_json(tmp_path: Path) -> None:
+    """A figure measured with numpy (a float64 value, so a numpy bool for met) still writes."""
+    figure = Figure("x", "x", np.float64(2.5), "ms", target=3.0, higher_is_better=False)
+    write_results([figure], tmp_path, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    record = json.loads((tmp_path / "latest.json").read_text())["figures"][0]
+    assert (record["value"], record["met"]) == (2.5, True)

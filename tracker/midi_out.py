@@ -26,12 +26,21 @@ LATE_S: Final = 0.5
 clocks would make a slave race."""
 FLUSH_TIMEOUT_S: Final = 0.3
 """How long close() keeps sending what is already due (a stop's note-offs)."""
+FLUSH_AT_LEAST_S: Final = 0.05
+"""How long close() waits for the kernel to render a stop just sent (a few blocks) before
+an empty queue means there is nothing more to send."""
 
 
 class MidiSink(Protocol):
-    """Where messages go: tracker.io.midi.MidiOutput, or anything with its send()."""
+    """Where messages go: tracker.io.midi.MidiOutput, or anything with its name and send()."""
+
+    port_name: str
 
     def send(self, message: mido.Message) -> None: ...
+
+
+Route = Callable[[int | None], Sequence[MidiSink]]
+"""The outputs for a track's messages (None: clock and transport, for every output)."""
 
 
 class MidiSender:
@@ -41,10 +50,11 @@ class MidiSender:
         self,
         kernel: Kernel,
         now_s: Callable[[], float],
-        outputs: Callable[[], Sequence[MidiSink]],
+        outputs: Route,
     ) -> None:
         """now_s: the output stream's clock (the one the kernel stamps with); outputs: the
-        ports to send to, asked for each message (the list may change while we run)."""
+        ports to send a track's message to, asked for each message (they may change while
+        we run)."""
         self._kernel = kernel
         self._now_s = now_s
         self._outputs = outputs
@@ -56,13 +66,15 @@ class MidiSender:
         self.errors = 0
         """Sends an output refused (a port that went away): counted, never raised."""
         self.last_error = ""
-        self._flush_until_s = 0.0
+        self._flush_from_s = self._flush_until_s = 0.0
         self._thread = threading.Thread(target=self._run, name="midi-out", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
         """Send what is already due (note-offs of a stop), then stop the thread."""
-        self._flush_until_s = self._now_s() + FLUSH_TIMEOUT_S
+        now_s = self._now_s()
+        self._flush_from_s = now_s + FLUSH_AT_LEAST_S
+        self._flush_until_s = now_s + FLUSH_TIMEOUT_S
         self._stop.set()
         self._thread.join(FLUSH_TIMEOUT_S + 1.0)
 
@@ -72,7 +84,9 @@ class MidiSender:
             now_s = self._now_s()
             while self._pending and self._pending[0].time_s <= now_s:
                 self._send(self._pending.popleft(), now_s)
-            if self._stop.is_set() and (not self._pending or now_s >= self._flush_until_s):
+            if self._stop.is_set() and (
+                (not self._pending and now_s >= self._flush_from_s) or now_s >= self._flush_until_s
+            ):
                 return
             wait_s = POLL_INTERVAL_S
             if self._pending:
@@ -85,7 +99,7 @@ class MidiSender:
             self.late += 1
             return
         message = mido.Message.from_bytes(list(due.data))
-        for output in self._outputs():
+        for output in self._outputs(due.track):
             try:
                 output.send(message)
             except Exception as error:  # a port gone away: the port watcher reopens it

@@ -191,9 +191,17 @@ class Session:
             self._midi_sender.close()
         self.kernel.set_midi_clock(self.midi_clock)
         self.kernel.follow_clock(self.following_clock)
-        self._midi_sender = MidiSender(
-            self.kernel, self.playback.now_s, lambda: self.midi_outputs()
-        )
+        self._midi_sender = MidiSender(self.kernel, self.playback.now_s, self._midi_route)
+
+    def _midi_route(self, track: int | None) -> Sequence[MidiSink]:
+        """The outputs a message goes to (the MIDI sender's thread): those whose name contains
+        the track's midi_output, or every open output."""
+        outputs = self.midi_outputs()
+        tracks = self.song.tracks
+        wanted = tracks[track].midi_output if track is not None and track < len(tracks) else None
+        if wanted is None:
+            return outputs
+        return [o for o in outputs if wanted.lower() in o.port_name.lower()]
 
     def _open_device(self, device: str | None) -> str:
         # The engine runs at the device's rate: a JACK server at 44.1 kHz is common, and

@@ -343,3 +343,18 @@ async def test_c_cycles_the_midi_channel_and_i_makes_the_track_midi_only() -> No
         assert app.tracks[1].midi_channel is None
         await pilot.press("left", "left", "c")  # the master strip has no channel
         assert [t.midi_channel for t in app.tracks] == [None] * 4
+
+
+async def test_o_steps_through_the_open_midi_outputs_then_every_one() -> None:
+    class OutputsApp(MixerApp):
+        def compose(self) -> ComposeResult:
+            yield CountingMixer(clock=lambda: self.now_s, output_names=lambda: ["a:synth", "b:[x]"])
+
+    app = OutputsApp(tracks())
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.press("o")
+        assert app.tracks[0].midi_output == "a:synth"
+        await pilot.press("o")
+        assert app.tracks[0].midi_output == "b:[x]"
+        await pilot.press("o")
+        assert app.tracks[0].midi_output is None

@@ -77,6 +77,8 @@ class MidiDue:
 
     frame: int
     data: bytes
+    track: int | None = None
+    """The track it belongs to (whose MIDI output it goes to); None: every output."""
     time_s: float = field(default=0.0, compare=False)
 
 
@@ -308,7 +310,8 @@ class Kernel:
         evt = self._midi_evt
         while lib.tk_engine_pop_midi(self._engine, evt):
             data = bytes(ffi.buffer(evt.data, evt.size))
-            found.append(MidiDue(evt.frame, data, evt.time_s))
+            track = None if evt.track == lib.TK_MIDI_ALL_OUTPUTS else int(evt.track)
+            found.append(MidiDue(evt.frame, data, track, evt.time_s))
         return found
 
     def stats(self) -> KernelStats:

@@ -42,6 +42,9 @@ class Track(StrictModel):
     """Notes, program changes and the I/M/N effects also go out as MIDI on this channel."""
     midi_only: bool = False
     """The external synth alone plays this track: its internal instrument stays silent."""
+    midi_output: str | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
+    """The MIDI outputs this track's messages go to: those whose name contains this (so two
+    tracks on one channel can play two synths); None: every open output."""
 
 
 MidiMode = Literal[

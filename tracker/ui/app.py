@@ -256,7 +256,9 @@ class TrackerApp(App[None]):
         self.grid = PatternGrid(self.editor, id="grid")
         self.instrument_list = InstrumentList(id="instrument-list")
         self.instrument_editor = InstrumentEditor(id="instrument-editor")
-        self.mixer = Mixer(id="mixer")
+        self.mixer = Mixer(
+            id="mixer", output_names=lambda: [output.port_name for output in self.midi_outputs]
+        )
         self.status_line = Static(id="status")
         yield self.transport
         with self.views:
@@ -1028,6 +1030,11 @@ class TrackerApp(App[None]):
             self.set_status(str(error))
             return
         self._song_edit(song, "Mixer")
+        track = song.tracks[message.track]
+        if "midi_output" in message.changes or "midi_channel" in message.changes:
+            channel = f"channel {track.midi_channel}" if track.midi_channel else "no channel"
+            output = track.midi_output or "every output"
+            self.set_status(f"Track {message.track + 1} MIDI: {channel}, to {output}")
 
     @on(Mixer.MasterChanged)
     def _mixer_master(self, message: Mixer.MasterChanged) -> None:

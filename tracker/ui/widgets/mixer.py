@@ -166,6 +166,7 @@ class _StripState:
     solo: bool
     midi_channel: int | None = None
     midi_only: bool = False
+    midi_output: str | None = None
 
 
 _MeterCells = tuple[int, int, int, int, bool, bool]
@@ -190,6 +191,7 @@ class Mixer(Widget, can_focus=True):
         Binding("c", "midi_channel(1)", "MIDI channel"),
         Binding("C", "midi_channel(-1)", "MIDI channel down", show=False),
         Binding("i", "toggle_flag('midi_only')", "MIDI only"),
+        Binding("o", "midi_output", "MIDI output"),
     ]
     """
     | Key(s) | Description |
@@ -203,6 +205,7 @@ class Mixer(Widget, can_focus=True):
     | 0 | Volume back to 0 dB and pan to the centre. |
     | c, C | The next or previous MIDI channel the track's notes also go out on (off, 1-16). |
     | i | MIDI only: the track's own instrument silent, an external synth plays it. |
+    | o | The MIDI output the track sends to: each open one in turn, then every one. |
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -290,14 +293,17 @@ class Mixer(Widget, can_focus=True):
         self,
         *,
         clock: Callable[[], float] = time.monotonic,
+        output_names: Callable[[], Sequence[str]] = tuple,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        """A mixer with no tracks until set_tracks; ``clock`` (seconds) times the meters."""
+        """A mixer with no tracks until set_tracks; ``clock`` (seconds) times the meters;
+        ``output_names``: the MIDI outputs open now, for a track to choose from."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._clock = clock
+        self._output_names = output_names
         self._strips: tuple[_StripState, ...] = ()
         self._master_volume = 1.0
         # Values posted but not yet answered by set_tracks: a key repeating faster than the app
@@ -331,7 +337,9 @@ class Mixer(Widget, can_focus=True):
         """Show the song's tracks and master volume; redraws only if what is shown changed."""
         self._pending.clear()  # the app has answered: its song is the truth again
         strips = tuple(
-            _StripState(t.name, t.volume, t.pan, t.mute, t.solo, t.midi_channel, t.midi_only)
+            _StripState(
+                t.name, t.volume, t.pan, t.mute, t.solo, t.midi_channel, t.midi_only, t.midi_output
+            )
             for t in tracks
         )
         if strips == self._strips and master_volume == self._master_volume:
@@ -414,6 +422,16 @@ class Mixer(Widget, can_focus=True):
         channel = (current + direction) % (MIDI_CHANNELS + 1)
         self._pending[key] = channel  # 0: none (the model's None)
         self.post_message(self.TrackChanged(self.selected, {"midi_channel": channel or None}))
+
+    def action_midi_output(self) -> None:
+        if self.selected == MASTER:
+            return
+        current = self._strips[self.selected].midi_output
+        choices: list[str | None] = [None, *self._output_names()]
+        at = choices.index(current) if current in choices else 0
+        chosen = choices[(at + 1) % len(choices)]
+        if chosen != current:
+            self.post_message(self.TrackChanged(self.selected, {"midi_output": chosen}))
 
     def action_reset(self) -> None:
         if self.selected == MASTER:
