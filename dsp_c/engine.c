@@ -408,7 +408,10 @@ static void run_command(tk_engine *e, const tk_command *c)
         break;
     case TK_CMD_INSTRUMENT_PARAM: tk_instrument_param_set(e, c->a, c->b, c->value, 1); break;
     case TK_CMD_SET_MIDI_CLOCK: e->midi_clock = c->a != 0; break;
-    case TK_CMD_CUE: e->cue = c->a; break;
+    case TK_CMD_CUE:
+        e->cue = c->a;
+        e->cue_at_bar = c->b != 0;
+        break;
     case TK_CMD_CLOCK_FOLLOW:
         e->follow = c->a != 0;
         if (!e->follow && e->mode != TK_STOPPED)

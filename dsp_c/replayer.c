@@ -562,6 +562,8 @@ static void advance_row(tk_engine *e)
     }
     e->in_pattern_delay = 0;
     uint32_t old_order = e->order;
+    uint32_t bar_rows = s->rows_per_bar ? s->rows_per_bar : 16;
+    int bar_ended = (e->row + 1) % bar_rows == 0;
     int wrapped = 0, pattern_ended = 0;
 
     if (e->pattern_break) {
@@ -586,7 +588,7 @@ static void advance_row(tk_engine *e)
         e->order = s->restart_order < s->order_count ? s->restart_order : 0;
         wrapped = 1;
     }
-    if (e->cue != TK_CUE_NONE && (pattern_ended || e->pattern_break)) {
+    if (e->cue != TK_CUE_NONE && (pattern_ended || e->pattern_break || (e->cue_at_bar && bar_ended))) {
         /* a cued position starts where this pattern ends, wherever the song would go */
         if (e->mode == TK_PLAY_SONG && e->cue < s->order_count)
             e->order = e->cue;

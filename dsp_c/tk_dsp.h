@@ -155,6 +155,7 @@ typedef struct tk_song {
     uint32_t tempo_bpm;             /* 32..255 */
     uint32_t speed_ticks;           /* 1..31 ticks per row */
     uint32_t rows_per_beat;         /* 1..32: a beat is 24 MIDI clocks */
+    uint32_t rows_per_bar;          /* 1..256: where a cue at the bar's end starts */
     float master_volume;            /* 0..2 */
     uint8_t interpolation;          /* enum tk_interpolation */
     uint32_t order_count;           /* 1..256 */
@@ -192,7 +193,7 @@ enum tk_command_type {
     TK_CMD_LIVE_MOD,        /* value 0..1: vibrato depth of every live note (mod wheel; 1 = +-50 cents) */
     TK_CMD_SET_MIDI_CLOCK,  /* a: 1 sends MIDI clock (24 per beat) and start/stop/continue/song position */
     TK_CMD_CUE,             /* a: order position (song mode) or pattern (pattern mode) to go to at the
-                               end of the current pattern; a = TK_CUE_NONE cancels */
+                               end of the current pattern (b = 0) or bar (b = 1); TK_CUE_NONE cancels */
     TK_CMD_CLOCK_FOLLOW,    /* a: 1 slaves the tempo to TK_CMD_CLOCK_IN pulses, 0 goes back to the song's */
     TK_CMD_CLOCK_IN         /* an external MIDI clock pulse, heard at engine frame a + b * 2^32 */
 };

@@ -144,6 +144,7 @@ struct tk_engine {
     int32_t loop_jump_row;          /* E6x: row to jump back to at the end of this row, -1 none */
     uint32_t rng;                   /* xorshift32 for random vibrato/tremolo waveforms */
     uint32_t cue;                   /* order (song) or pattern to go to after this pattern, TK_CUE_NONE */
+    uint8_t cue_at_bar;             /* 1: go at the end of the bar instead */
 
     /* MIDI out (midi.c) */
     uint8_t midi_clock;             /* send clock and transport */

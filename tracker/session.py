@@ -264,13 +264,13 @@ class Session:
         self.midi_clock = on
         self.kernel.set_midi_clock(on)
 
-    def cue(self, position: int | None) -> None:
+    def cue(self, position: int | None, at_bar: bool = False) -> None:
         """Start this order position (song play) or pattern (pattern play) when the playing
-        pattern ends; None cancels. Ignored while stopped."""
+        pattern ends (at_bar: when its bar ends); None cancels. Ignored while stopped."""
         if self._state == "stopped":
             return
         self.cued = position
-        self.kernel.cue(CUE_NONE if position is None else position)
+        self.kernel.cue(CUE_NONE if position is None else position, at_bar)
 
     # ---- an external clock (tracker.clock_in; any control thread) -------------------------
 

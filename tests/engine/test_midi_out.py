@@ -223,3 +223,12 @@ def test_a_cue_to_a_missing_position_is_ignored() -> None:
     run.render(5 * 6 * TICK)
     assert all(isinstance(r, RowReached) and r.order == 0 for r in run.rows())
     assert [r.row for r in run.rows()] == [0, 1, 0, 1, 0]
+
+
+def test_a_cue_for_the_bar_starts_where_the_bar_ends() -> None:
+    song = make_song([[EMPTY] * 16, [EMPTY] * 16], [sine_synth()], rows_per_bar=4)
+    run = start(song)
+    run.render(6 * 6 * TICK)  # into row 6, the second bar
+    run.kernel.cue(1, at_bar=True)
+    run.render(4 * 6 * TICK)
+    assert [(r.order, r.row) for r in run.rows()][5:10] == [(0, 5), (0, 6), (0, 7), (1, 0), (1, 1)]

@@ -84,3 +84,26 @@ async def test_clock_switches_turn_on_and_off_and_show() -> None:
         await pilot.press("alt+u", "alt+f")
         assert not app.session.midi_clock and not app.session.following_clock
         assert not app.config.effective.midi_clock_in
+
+
+async def test_ctrl_b_cues_for_the_end_of_the_bar() -> None:
+    song = three_orders().model_copy(update={"rows_per_bar": 2})
+    app = make_app(song)
+    async with app.run_test(size=(120, 30)) as pilot:
+        heard: list[tuple[int, int]] = []
+        poll = app.session.poll
+
+        def poll_and_keep() -> str | None:
+            notice = poll()
+            heard.extend((r.order, r.row) for r in app.session.rows_drained)
+            return notice
+
+        app.session.poll = poll_and_keep  # type: ignore[method-assign]
+        await pilot.press("ctrl+f", "f5", "ctrl+g", "down", "down", "ctrl+b")
+        assert app.session.cued == 2
+        assert "this bar ends" in str(app.status_line.render())
+        await wait_for(pilot, lambda: (2, 0) in heard)
+        before = heard[: heard.index((2, 0))]
+        assert before[-1][1] % 2 == 1  # left at the last row of a two-row bar
+        assert all(order == 0 for order, _ in before)  # straight from order 0
+        assert before[-1][1] < 7  # not at the pattern's end

@@ -131,6 +131,7 @@ class CompiledSong:
         s.tempo_bpm = song.tempo_bpm
         s.speed_ticks = song.speed_ticks
         s.rows_per_beat = song.rows_per_beat
+        s.rows_per_bar = song.rows_per_bar
         s.master_volume = song.master_volume
         s.interpolation = _INTERPOLATION[song.interpolation]
         orders = ffi.new("uint16_t[]", song.order)

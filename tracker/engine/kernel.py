@@ -210,10 +210,10 @@ class Kernel:
         """Send MIDI clock (24 a beat) and start/stop/continue/song position while playing."""
         self._send(lib.TK_CMD_SET_MIDI_CLOCK, a=int(on))
 
-    def cue(self, position: int) -> None:
+    def cue(self, position: int, at_bar: bool = False) -> None:
         """Go to this order position (song play) or pattern (pattern play) when the playing
-        pattern ends; CUE_NONE cancels."""
-        self._send(lib.TK_CMD_CUE, a=position)
+        pattern ends (at_bar: when the bar ends); CUE_NONE cancels."""
+        self._send(lib.TK_CMD_CUE, a=position, b=int(at_bar))
 
     def follow_clock(self, on: bool) -> None:
         """Take the tempo from clock_in() pulses (an external MIDI clock) instead of the song."""

@@ -651,8 +651,9 @@ class TrackerApp(App[None]):
 
     # ---- live performance and MIDI clock -----------------------------------------------
 
-    def action_cue(self) -> None:
-        """Cue the order list's position (its pattern, when a pattern plays); again: cancel."""
+    def action_cue(self, at_bar: bool = False) -> None:
+        """Cue the order list's position (its pattern, when a pattern plays) for the end of
+        the pattern or bar; again: cancel."""
         session = self.session
         if session.state == "stopped":
             self.set_status("Cue: nothing is playing")
@@ -660,13 +661,14 @@ class TrackerApp(App[None]):
         position = self.orders.cursor
         if session.state == "pattern":
             position = session.song.order[position]
-        self._cue(None if session.cued == position else position)
+        self._cue(None if session.cued == position else position, at_bar)
 
-    def _cue(self, position: int | None) -> None:
-        self.session.cue(position)
+    def _cue(self, position: int | None, at_bar: bool = False) -> None:
+        self.session.cue(position, at_bar)
         if position is not None:
             what = "pattern" if self.session.state == "pattern" else "order position"
-            self.set_status(f"Cued {what} {position:02X}: starts when this pattern ends")
+            when = "bar" if at_bar else "pattern"
+            self.set_status(f"Cued {what} {position:02X}: starts when this {when} ends")
         self._draw()
 
     @on(Performed)

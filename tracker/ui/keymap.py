@@ -61,6 +61,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("record", "alt+r", "toggle_record", "Record MIDI notes on/off", "Transport"),
     # Live performance (also from MIDI pads: tracker.perform) and MIDI clock (tracker.clock_in)
     Command("cue", "alt+q", "cue", "Cue order position at cursor (again: cancel)", "Transport"),
+    Command("cue_bar", "ctrl+b", "cue(True)", "Cue it for the end of the bar", "Transport"),
     Command("clock_out", "alt+u", "toggle_clock_out", "MIDI clock out on/off", "Transport"),
     Command(
         "clock_in", "alt+f", "toggle_clock_in", "Follow external MIDI clock on/off", "Transport"
