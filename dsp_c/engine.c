@@ -59,6 +59,14 @@ int tk_engine_pop_event(tk_engine *e, tk_event *ev)
     return tk_ring_pop(&e->events, e->event_slots, sizeof(tk_event), ev);
 }
 
+uint32_t tk_engine_pop_events(tk_engine *e, tk_event *out, uint32_t max)
+{
+    uint32_t n = 0;
+    while (n < max && tk_ring_pop(&e->events, e->event_slots, sizeof(tk_event), &out[n]))
+        n++;
+    return n;
+}
+
 int tk_engine_push_command(tk_engine *e, const tk_command *cmd)
 {
     return tk_ring_push(&e->commands, e->command_slots, sizeof(tk_command), cmd);

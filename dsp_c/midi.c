@@ -40,6 +40,14 @@ int tk_engine_pop_midi(tk_engine *e, tk_midi_event *ev)
     return tk_ring_pop(&e->midi, e->midi_slots, sizeof *ev, ev);
 }
 
+uint32_t tk_engine_pop_midis(tk_engine *e, tk_midi_event *out, uint32_t max)
+{
+    uint32_t n = 0;
+    while (n < max && tk_ring_pop(&e->midi, e->midi_slots, sizeof *out, &out[n]))
+        n++;
+    return n;
+}
+
 /* The status byte of a track's message kind on its channel; 0 when it has none. */
 static uint8_t status_for(const tk_engine *e, uint32_t track, uint8_t kind)
 {

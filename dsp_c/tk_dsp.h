@@ -310,9 +310,15 @@ int tk_engine_push_command(tk_engine *engine, const tk_command *command);
  * Control side only (the single consumer). Audio-safe, wait-free. */
 int tk_engine_pop_event(tk_engine *engine, tk_event *event);
 
+/* Take up to max of the oldest events into out; returns how many. One call for a whole
+ * drain: from Python, each call lets go of the GIL and must win it back, which a busy thread
+ * can make take milliseconds. Control side only. Audio-safe, wait-free. */
+uint32_t tk_engine_pop_events(tk_engine *engine, tk_event *out, uint32_t max);
+
 /* Take the oldest MIDI message. Returns 1 if one was taken, 0 if none.
  * One control-side thread only (the MIDI sender: the single consumer). Audio-safe. */
 int tk_engine_pop_midi(tk_engine *engine, tk_midi_event *event);
+uint32_t tk_engine_pop_midis(tk_engine *engine, tk_midi_event *out, uint32_t max); /* as pop_events */
 
 /* Counters; values may lag by one block. Any thread. Audio-safe. */
 void tk_engine_get_stats(const tk_engine *engine, tk_engine_stats *stats);

@@ -81,3 +81,18 @@ def test_levels_events_agree_with_peak() -> None:
     assert max(e.peak_left for e in master) == pytest.approx(left, abs=1e-7)
     assert max(e.peak_right for e in master) == pytest.approx(right, abs=1e-7)
     assert (left, right) == pytest.approx((0.15, 0.3), abs=1e-6)  # balance law, pan right
+
+
+def test_a_drain_of_more_events_than_one_batch_keeps_them_all_in_order() -> None:
+    """events() takes them a batch of 256 at a time: a full queue (1024) comes out whole."""
+    from tests.dsp.helpers import make_song, sine_synth, start
+    from tracker.engine import LevelsMeasured
+
+    run = start(make_song(["A-4 01 .. ..."], [sine_synth()], length=64))
+    run.kernel.render(512 * 600)  # levels (track and master) and rows: more than 1024 events
+    events = run.kernel.events()
+    assert len(events) == 1024  # the whole queue, four batches
+    assert [e.frame for e in events] == sorted(e.frame for e in events)
+    assert sum(isinstance(e, LevelsMeasured) for e in events) > 900
+    assert run.kernel.stats().events_dropped > 0
+    assert run.kernel.events() == []

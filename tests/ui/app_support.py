@@ -70,3 +70,21 @@ async def wait_for(pilot: Any, done: Callable[[], bool], timeout_s: float = WAIT
     while not done():
         assert time.monotonic() < deadline, "timed out"
         await pilot.pause(0.02)
+
+
+def steady(app: TrackerApp) -> TrackerApp:
+    """``app`` with a fixed callback load, so the transport bar's cpu figure reads the same on
+    any machine (snapshots)."""
+    from tracker.engine.playback import PlaybackStatus
+
+    app.session.playback.status = lambda: PlaybackStatus(  # type: ignore[method-assign]
+        device="null",
+        rate_hz=48000.0,
+        blocksize=256,
+        latency_s=0.0053,
+        callbacks=0,
+        underflows=0,
+        load_last=0.0,
+        load_max=0.0,
+    )
+    return app

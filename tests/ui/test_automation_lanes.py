@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from rich.style import Style
 
-from tests.ui.app_support import make_app, small_song
-from tracker.engine.playback import PlaybackStatus
+from tests.ui.app_support import make_app, small_song, steady
 from tracker.model import Song
 from tracker.model import edit as ed
 from tracker.model.pattern import AutomationLane
@@ -231,18 +230,6 @@ async def test_a_lane_in_the_status_line_shows_the_real_value_and_unit() -> None
 
 
 def test_snapshot_two_lanes(snap_compare: Any) -> None:
-    app = make_app(with_lanes())
-    # A fixed callback load, so the transport bar's cpu figure reads the same on any machine
-    # (as tests/ui/test_snapshots.py does).
-    app.session.playback.status = lambda: PlaybackStatus(  # type: ignore[method-assign]
-        device="null",
-        rate_hz=48000.0,
-        blocksize=256,
-        latency_s=0.0053,
-        callbacks=0,
-        underflows=0,
-        load_last=0.0,
-        load_max=0.0,
-    )
+    app = steady(make_app(with_lanes()))
     # Edit mode, into the second lane, a point at row 0 and the cursor on row 1.
     assert snap_compare(app, press=["space", "shift+tab", "c", "0"], terminal_size=(120, 30))

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.app_support import make_app, song_with_notes
-from tracker.engine.playback import PlaybackStatus
+from tests.ui.app_support import make_app, song_with_notes, steady
 from tracker.ui.app import TrackerApp
 
 SIZES = [(80, 24), (160, 50)]
@@ -21,18 +20,7 @@ VIEWS = {"pattern": "f2", "instruments": "f3", "mixer": "f4"}
 
 
 def steady_app() -> TrackerApp:
-    app = make_app(song_with_notes())
-    app.session.playback.status = lambda: PlaybackStatus(  # type: ignore[method-assign]
-        device="null",
-        rate_hz=48000.0,
-        blocksize=256,
-        latency_s=0.0053,
-        callbacks=0,
-        underflows=0,
-        load_last=0.0,
-        load_max=0.0,
-    )
-    return app
+    return steady(make_app(song_with_notes()))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")

@@ -30,6 +30,8 @@ NOTE_ALL = lib.TK_NOTE_NONE
 """note_off() of every live note on a track."""
 
 _ALIGN_BYTES = 64
+_DRAIN_BATCH = 256
+"""Events taken per C call: one GIL hand-back per batch, not per event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +130,8 @@ class Kernel:
         self._songs: dict[int, CompiledSong] = {}
         self._cmd = ffi.new("tk_command *")
         self._send_lock = threading.Lock()
-        self._evt = ffi.new("tk_event *")
-        self._midi_evt = ffi.new("tk_midi_event *")
+        self._evts = ffi.new("tk_event[]", _DRAIN_BATCH)
+        self._midi_evts = ffi.new("tk_midi_event[]", _DRAIN_BATCH)
 
     # ---- songs -----------------------------------------------------------
 
@@ -285,33 +287,41 @@ class Kernel:
     def events(self) -> list[KernelEvent]:
         """Drain the kernel's events; frees songs the kernel has released."""
         found: list[KernelEvent] = []
-        evt = self._evt
-        while lib.tk_engine_pop_event(self._engine, evt):
-            kind = evt.type
-            if kind == lib.TK_EVT_POSITION:
-                found.append(RowReached(evt.frame, evt.order, evt.pattern, evt.row, evt.time_s))
-            elif kind == lib.TK_EVT_LEVELS:
-                found.append(
-                    LevelsMeasured(evt.frame, evt.track, evt.peak_left, evt.peak_right, evt.time_s)
-                )
-            elif kind == lib.TK_EVT_SONG_END:
-                found.append(SongEnded(evt.frame, evt.time_s))
-            elif kind == lib.TK_EVT_STOPPED:
-                found.append(Stopped(evt.frame, evt.time_s))
-            elif kind == lib.TK_EVT_FAULT:
-                found.append(FaultDetected(evt.frame, evt.time_s))
-            elif kind == lib.TK_EVT_SONG_RELEASED:
-                self._songs.pop(int(ffi.cast("uintptr_t", evt.ptr)), None)
+        while count := lib.tk_engine_pop_events(self._engine, self._evts, _DRAIN_BATCH):
+            for index in range(count):
+                self._one_event(self._evts[index], found)
+            if count < _DRAIN_BATCH:
+                break
         return found
+
+    def _one_event(self, evt: Any, found: list[KernelEvent]) -> None:
+        kind = evt.type
+        if kind == lib.TK_EVT_POSITION:
+            found.append(RowReached(evt.frame, evt.order, evt.pattern, evt.row, evt.time_s))
+        elif kind == lib.TK_EVT_LEVELS:
+            found.append(
+                LevelsMeasured(evt.frame, evt.track, evt.peak_left, evt.peak_right, evt.time_s)
+            )
+        elif kind == lib.TK_EVT_SONG_END:
+            found.append(SongEnded(evt.frame, evt.time_s))
+        elif kind == lib.TK_EVT_STOPPED:
+            found.append(Stopped(evt.frame, evt.time_s))
+        elif kind == lib.TK_EVT_FAULT:
+            found.append(FaultDetected(evt.frame, evt.time_s))
+        elif kind == lib.TK_EVT_SONG_RELEASED:
+            self._songs.pop(int(ffi.cast("uintptr_t", evt.ptr)), None)
 
     def midi_due(self) -> list[MidiDue]:
         """Drain the kernel's MIDI messages, oldest first. One thread only (the MIDI sender)."""
         found: list[MidiDue] = []
-        evt = self._midi_evt
-        while lib.tk_engine_pop_midi(self._engine, evt):
-            data = bytes(ffi.buffer(evt.data, evt.size))
-            track = None if evt.track == lib.TK_MIDI_ALL_OUTPUTS else int(evt.track)
-            found.append(MidiDue(evt.frame, data, track, evt.time_s))
+        while count := lib.tk_engine_pop_midis(self._engine, self._midi_evts, _DRAIN_BATCH):
+            for index in range(count):
+                evt = self._midi_evts[index]
+                data = bytes(ffi.buffer(evt.data, evt.size))
+                track = None if evt.track == lib.TK_MIDI_ALL_OUTPUTS else int(evt.track)
+                found.append(MidiDue(evt.frame, data, track, evt.time_s))
+            if count < _DRAIN_BATCH:
+                break
         return found
 
     def stats(self) -> KernelStats:
