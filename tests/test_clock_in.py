@@ -154,3 +154,14 @@ def test_a_flood_in_the_middle_of_a_clock_lets_at_most_two_through() -> None:
     forwarded = len(target.times)
     feed(follower, [0.41 + k * 0.0005 for k in range(500)])
     assert len(target.times) - forwarded <= 2  # the kernel waits for three strays anyway
+
+
+def test_a_flood_read_in_batches_after_stalls_is_still_a_flood() -> None:
+    """A reader that stalls 60 ms, then takes 60 pulses at once, and again: each batch comes
+    after a long gap, but the count in the last quarter second gives it away."""
+    target = Pulses()
+    follower = ClockFollower(target, lambda _: None, time.monotonic)
+    follower.enabled = True
+    times = [batch * 0.06 + k * 0.00001 for batch in range(20) for k in range(60)]
+    feed(follower, times)
+    assert target.times == []

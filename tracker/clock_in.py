@@ -25,6 +25,10 @@ RATE_PULSES: Final = 3
 """A pulse goes on only when it and the RATE_PULSES - 1 before it (forwarded or not) came at
 a clock's rate: a flood never reaches the kernel, even from a cold start. Arrival times alone
 cannot tell (messages come a JACK period at a time); the rate over a few can."""
+RATE_WINDOW_S: Final = 0.25
+"""...and when no more than a clock's worth (at FASTEST_PULSE_S) came in the last
+RATE_WINDOW_S: a reader that stalls and then reads a flood in one go sees a long gap before
+each batch, which the last three alone would take for a clock."""
 
 
 class ClockTarget(Protocol):
@@ -67,7 +71,7 @@ class ClockFollower:
         self.pulses = 0
         self.flood_dropped = 0
         """Pulses dropped as a flood, or before the rate was known."""
-        self._recent: deque[float] = deque(maxlen=RATE_PULSES)
+        self._recent: deque[float] = deque()
 
     def handle(self, message: mido.Message, delta_s: float = 0.0) -> None:
         """One incoming message (the MIDI input's reader thread); others are ignored."""
@@ -95,9 +99,13 @@ class ClockFollower:
     def _flooded(self, now_s: float) -> bool:
         recent = self._recent
         recent.append(now_s)
+        while len(recent) > RATE_PULSES and recent[0] < now_s - RATE_WINDOW_S:
+            recent.popleft()
         if len(recent) < RATE_PULSES:
             return True  # too few yet to know the rate
-        return recent[-1] - recent[0] < (RATE_PULSES - 1) * FASTEST_PULSE_S
+        if len(recent) > RATE_WINDOW_S / FASTEST_PULSE_S:
+            return True
+        return recent[-1] - recent[-RATE_PULSES] < (RATE_PULSES - 1) * FASTEST_PULSE_S
 
     def _play(self, order: int, row: int) -> None:
         self._target.external_play(order, row)

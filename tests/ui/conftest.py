@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,6 +11,16 @@ import rtmidi
 
 from tests.jack_rig import JackServer
 from tracker.io import midi
+
+
+@pytest.fixture(autouse=True)
+def own_midi_client_name(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """The app's MIDI ports under a client name no other process uses: jack2 names a client's
+    socket after its name and the user, so a ``tracker`` opened at the same moment by any
+    other process (the tmux test's app, on no server at all) makes ours fail. A module may
+    still set a name of its own."""
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    monkeypatch.setattr(midi, "CLIENT_NAME", f"tracker-{os.getpid()}-{module}")
 
 
 @pytest.fixture
