@@ -14,7 +14,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
-from tracker.io.project import Project, ProjectError, load_project, save_project
+from tracker.io.project import (
+    Project,
+    ProjectError,
+    load_project,
+    remove_stale_temporaries,
+    save_project,
+)
 from tracker.model import Song
 
 EXIT_USAGE = 2
@@ -356,6 +362,9 @@ def _ui(args: argparse.Namespace) -> int:
         notice = "the demo song: Ctrl+E saves it as a file of your own  ·  F1 help"
     elif args.song.exists():
         project = _load(args.song)
+        removed = remove_stale_temporaries(args.song)
+        if removed:
+            notice = f"removed {len(removed)} unfinished save file(s) left by a killed save"
     else:
         project = Project(song=Song.new(tracks=4), samples={}, path=args.song)
         notice = f"new song: Ctrl+S saves it to {args.song}  ·  F1 help"

@@ -167,7 +167,7 @@ class Session:
         target = autosave_path(self.project.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         copy = Project(song=self.song, samples=self.project.samples, path=None)
-        save_project(copy, target)
+        save_project(copy, target, backup=False)
         return target
 
     # ---- audio output -----------------------------------------------------------------

@@ -112,9 +112,9 @@ def test_save_load_save_is_byte_identical(saved: Path) -> None:
     first = snapshot(saved.parent)
     project = load_project(saved)
     save_project(project, saved)
-    assert {name: data for name, (data, _) in snapshot(saved.parent).items()} == {
-        name: data for name, (data, _) in first.items()
-    }
+    after = {name: data for name, (data, _) in snapshot(saved.parent).items()}
+    assert after.pop(f"{saved.name}.bak") == first[saved.name][0]  # the one it replaced
+    assert after == {name: data for name, (data, _) in first.items()}
 
 
 def test_loading_does_not_touch_the_folder(saved: Path) -> None:
@@ -433,7 +433,10 @@ def test_failed_save_leaves_the_old_file(
     with pytest.raises(ProjectError, match=r"^song\.json: cannot save: No space left on device$"):
         save_project(project, saved)
     monkeypatch.undo()
-    assert snapshot(saved.parent) == before  # no temp file left, nothing changed
+    after = snapshot(saved.parent)
+    backup = after.pop(f"{saved.name}.bak", None)  # taken once the new data was safe
+    assert backup is None or (call == "replace" and backup[0] == before[saved.name][0])
+    assert after == before  # no temp file left, nothing changed
     assert load_project(saved).song.title == "Démo ♪"
 
 

@@ -12,8 +12,10 @@ names the file and the place in it, e.g. ``song.json: tempo_bpm: must be <= 255,
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +75,12 @@ class Project:
 
 
 # ---- writing ----------------------------------------------------------------------------
+
+
+BACKUP_SUFFIX: Final = ".bak"
+"""Every save keeps the file it replaces as ``<name>.bak``."""
+STALE_TEMPORARY_S: Final = 60.0
+"""A save's temporary file older than this belongs to a save that was killed."""
 
 
 def dumps_song(song: Song) -> str:
@@ -144,13 +152,14 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+def save_project(project: Project, path: str | os.PathLike[str], backup: bool = True) -> None:
     """Write ``project`` to ``path`` and its missing samples to the sample folder beside it.
 
     The whole song is validated first (as loading would), so a song edited in place into an
     inconsistent state is refused rather than written. Samples are written before the JSON,
-    each atomically; then the JSON replaces the old file atomically. On failure the old file
-    is left as it was and a ProjectError is raised. On success ``project.path`` is ``path``.
+    each atomically; then, with ``backup``, the file as it was becomes ``<name>.bak``, and
+    the JSON replaces it atomically. On failure the old file is left as it was and a
+    ProjectError is raised. On success ``project.path`` is ``path``.
     """
     target = Path(path)
     label = target.name
@@ -185,8 +194,62 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             raise ProjectError(f"{where}: cannot save: {exc.strerror or exc}") from exc
         except ProjectError as exc:
             raise ProjectError(f"{where}: {exc}") from None
-    write_atomic(target, lambda file: _write_all(file, data))
+    # The backup is taken once the new file is safe on disk: a save that fails (a full disk)
+    # leaves both the file and its backup as they were.
+    keep = (lambda: keep_backup(target)) if backup else None
+    write_atomic(target, lambda file: _write_all(file, data), before_replace=keep)
     project.path = target
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def keep_backup(path: Path) -> None:
+    """Make ``<name>.bak`` the file at ``path`` as it is now (nothing if there is none).
+
+    A hard link under a temporary name, renamed over the old backup: no copy, and a save
+    killed at any moment leaves either the old backup or the new one, whole. Where links
+    are not allowed (some network and FAT file systems) the file is copied the same way.
+    Raises OSError.
+    """
+    if not path.exists():
+        return
+    backup = backup_path(path)
+    link = path.with_name(f".{backup.name}.{os.getpid()}.tmp")
+    try:
+        link.unlink(missing_ok=True)
+        os.link(path, link)
+        os.replace(link, backup)
+    except OSError:
+        # An OSError from here on fails the save, and the save's own write_atomic reports it.
+        link.unlink(missing_ok=True)
+        data = path.read_bytes()
+        try:
+            with link.open("wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(link, backup)
+        finally:
+            link.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S) -> list[Path]:
+    """Remove the temporary files that saves of ``path`` (and its backup) left when they were
+    killed: ``.<name>.*.tmp`` beside it, older than ``older_than_s`` (a save under way in
+    another process is younger). Returns what was removed; what cannot be is left."""
+    removed = []
+    now_s = time.time()
+    for name in (path.name, backup_path(path).name):
+        for temp in path.parent.glob(f".{glob.escape(name)}.*.tmp"):
+            try:
+                if now_s - temp.stat().st_mtime >= older_than_s:
+                    temp.unlink()
+                    removed.append(temp)
+            except OSError:
+                continue
+    return removed
 
 
 def _write_all(file: IO[bytes], data: bytes) -> None:

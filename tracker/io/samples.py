@@ -278,13 +278,18 @@ def _float_wav_bytes(pcm: npt.NDArray[np.generic], rate: int) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomic(
+    path: Path,
+    write: Callable[[IO[bytes]], None],
+    before_replace: Callable[[], None] | None = None,
+) -> None:
     """Replace ``path`` with what ``write`` puts in a temporary file, or leave it untouched.
 
     The temporary file sits in the same folder (so os.replace is atomic), is flushed and
     fsynced before the rename, and the folder is fsynced after it so the rename survives a
-    power cut. On any OSError the temporary file is removed and a ProjectError names the
-    OS reason.
+    power cut. ``before_replace`` runs once the new data is safe on disk, just before the
+    rename (to keep a backup of the old file). On any OSError the temporary file is removed
+    and a ProjectError names the OS reason.
     """
     temp: Path | None = None
     try:
@@ -296,6 +301,8 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temp, _mode_for(path))
+        if before_replace is not None:
+            before_replace()
         os.replace(temp, path)
         temp = None
         _fsync_folder(path.parent)
