@@ -71,7 +71,7 @@ def process_gone(pid: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGTERM])
+@pytest.mark.parametrize("signal_number", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT])
 def test_a_signal_writes_the_autosave_and_leaves_the_project(
     tmp_path: Path, pane_factory: list[Pane], signal_number: int
 ) -> None:

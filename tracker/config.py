@@ -73,6 +73,9 @@ class Config(BaseModel):
     """Send MIDI clock (24 a beat), start, stop, continue and song position to the outputs."""
     midi_clock_in: bool = False
     """Follow an external MIDI clock: its tempo, start, stop, continue and song position."""
+    autosave_s: float = Field(default=60.0, ge=0.0, le=3600.0, strict=False)
+    """Seconds between autosaves while there are unsaved changes (0: only on SIGHUP,
+    SIGTERM and SIGINT)."""
     perform_channel: int | None = Field(default=None, ge=1, le=16)
     """A channel (1-16) for live performance pads instead of notes: C1 (36) up cues order
     positions 0-31, C5 (72) up toggles the mute of tracks 1-24, C7 (96) up their solo, and a

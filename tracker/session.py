@@ -84,6 +84,8 @@ class Session:
         self._pending_levels: deque[LevelsMeasured] = deque()
         self._stop_at_s: float | None = None
         self._stop_frame: int | None = None
+        self._playing_since_start = False
+        """Play was asked for after the last stop (see _started)."""
         self._state: PlayState = "stopped"
         self.loop_pattern = False
         self.midi_outputs: Callable[[], Sequence[MidiSink]] = tuple
@@ -252,12 +254,16 @@ class Session:
         self.kernel.stop()
         self.cued = None
         self._state = "stopped"
+        self._playing_since_start = False
         self._pending.clear()
 
     def _started(self, state: PlayState) -> None:
         self._state = state
         self.plays += 1
         self._stop_at_s = None
+        # Any stop the kernel reports from here on was asked for before this start (a later
+        # stop() sets the state itself): it must not end what this start began.
+        self._playing_since_start = True
 
     def set_midi_clock(self, on: bool) -> None:
         """MIDI clock out (24 per beat) with start/stop/continue and song position."""
@@ -307,6 +313,7 @@ class Session:
         if state == "stopped":
             self.cued = None
             self._state = "stopped"
+            self._playing_since_start = False
             self._pending.clear()
         else:
             self._started(state)
@@ -383,7 +390,8 @@ class Session:
             elif isinstance(event, LevelsMeasured):
                 self._pending_levels.append(event)
             elif isinstance(event, Stopped | SongEnded):
-                self._stop_at_s, self._stop_frame = event.time_s, event.frame
+                if not self._playing_since_start:
+                    self._stop_at_s, self._stop_frame = event.time_s, event.frame
             elif isinstance(event, FaultDetected):
                 notice = "the audio kernel produced invalid samples: silenced and reset"
         now_s = self.playback.now_s() if self.playback.is_open else time.monotonic()

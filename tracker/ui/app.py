@@ -50,7 +50,7 @@ from tracker.record import (
     apply_points,
     apply_writes,
 )
-from tracker.session import Session
+from tracker.session import Session, autosave_path
 from tracker.ui import keymap
 from tracker.ui.automation import describe
 from tracker.ui.commands import TrackerCommands
@@ -243,6 +243,8 @@ class TrackerApp(App[None]):
         self._collected_s = 0.0
         self._gc_threshold = gc.get_threshold()
         self.high_contrast = False
+        self._autosaved: object = None
+        """The song last autosaved, so an unchanged song is not written again."""
         self._lane_said = ""
         """The status line last said for the automation lane under the cursor."""
 
@@ -282,6 +284,9 @@ class TrackerApp(App[None]):
         self.grid.focus()
         self._refresh_all()
         self.set_interval(1.0 / POLL_HZ, self._poll)
+        if self.config.effective.autosave_s > 0:
+            self.set_interval(self.config.effective.autosave_s, self._autosave_if_dirty)
+        self._offer_recovery()
         self._install_signal_handlers()
         # A full garbage collection walks every long-lived object (the song, Textual, the
         # libraries) and, landing in a key press, costs it a frame or two (p99 31 ms against
@@ -292,10 +297,56 @@ class TrackerApp(App[None]):
         threshold0, threshold1, _ = gc.get_threshold()
         gc.set_threshold(threshold0, threshold1, GC_NEVER)
 
+    def _autosave_if_dirty(self) -> None:
+        """Every autosave_s (config.toml) while there are unsaved changes: the work goes to
+        the autosave file, never over the song."""
+        if not self.session.dirty or self.session.song is self._autosaved:
+            return
+        try:
+            where = self.session.autosave()
+        except ProjectError as error:
+            self.set_status(f"autosave failed: {error}")
+            return
+        self._autosaved = self.session.song
+        self.set_status(f"autosaved to {where.name}")
+
+    def _offer_recovery(self) -> None:
+        """An autosave newer than the song (a dropped connection, a crash): offer it. Declined,
+        both files stay as they are."""
+        path = self.session.project.path
+        autosave = autosave_path(path)
+        try:
+            newer = path is not None and autosave.stat().st_mtime > path.stat().st_mtime
+        except OSError:
+            newer = False
+        if not newer:
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice != "r":
+                self.set_status(f"kept the song as saved; {autosave.name} is still there")
+                return
+            try:
+                recovered = load_project(autosave)
+            except ProjectError as error:
+                self.set_status(f"cannot recover: {error}")
+                return
+            self.session.edit(recovered.song, "Recover autosave")
+            self._refresh_all()
+            self.set_status(f"recovered {autosave.name}: Ctrl+S saves it over the song")
+
+        self.push_screen(
+            Confirm(
+                f"{autosave.name} is newer than the song: recover the unsaved work?",
+                [("r", "Recover"), ("k", "Keep the song as saved")],
+            ),
+            answered,
+        )
+
     def _install_signal_handlers(self) -> None:
         # An SSH connection that drops sends SIGHUP: keep the work in the autosave file.
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGHUP, signal.SIGTERM):
+        for number in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
             # Not in the main thread (tests) or no signals here: nothing to install.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(number, self._on_signal)
