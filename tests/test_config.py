@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tracker import config as config_module
 from tracker.config import (
     Config,
     ConfigError,
@@ -37,8 +39,10 @@ FULL = Config(
 
 
 @contextmanager
-def read_only(folder: Path) -> Iterator[None]:
-    """No file can be made in `folder`, even by root (who ignores permission bits)."""
+def read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No file can be made in `folder`, even by root (who ignores permission bits): the mode
+    bits, else `chattr +i`; only where neither can work (root on a file system without
+    immutable files) is the refusal injected, as the OS would give it (EROFS)."""
     if os.geteuid() != 0:
         folder.chmod(0o555)
         try:
@@ -46,11 +50,18 @@ def read_only(folder: Path) -> Iterator[None]:
         finally:
             folder.chmod(0o755)
         return
-    if shutil.which("chattr") is None:
-        pytest.skip("running as root without chattr: no way to make a folder read-only")
-    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"chattr +i is not supported here: {made.stderr.strip()}")
+    made = None
+    if shutil.which("chattr") is not None:
+        made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if made is None or made.returncode != 0:
+
+        def refused(*args: object, **kwargs: object) -> tuple[int, str]:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
+
+        with monkeypatch.context() as patch:
+            patch.setattr(config_module.tempfile, "mkstemp", refused)
+            yield
+        return
     try:
         yield
     finally:
@@ -153,12 +164,12 @@ def test_a_broken_file_is_kept_until_the_user_changes_a_setting(tmp_path: Path) 
 
 
 def test_saving_into_a_read_only_folder_fails_in_one_line_and_keeps_the_old_file(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "config.toml"
     save_config(Config(midi_channel=2), path)
     before = path.read_bytes()
-    with read_only(tmp_path):
+    with read_only(tmp_path, monkeypatch):
         with pytest.raises(ConfigError) as error:
             save_config(FULL, path)
         user = load_user_config(path)
