@@ -27,8 +27,6 @@ from tracker.engine import (
     Kernel,
     LevelsMeasured,
     RowReached,
-    SongEnded,
-    Stopped,
     compile_song,
 )
 from tracker.engine.kernel import CUE_NONE, MASTER, NOTE_ALL
@@ -82,10 +80,6 @@ class Session:
         self.heard = Heard()
         self._pending: deque[RowReached] = deque()
         self._pending_levels: deque[LevelsMeasured] = deque()
-        self._stop_at_s: float | None = None
-        self._stop_frame: int | None = None
-        self._playing_since_start = False
-        """Play was asked for after the last stop (see _started)."""
         self._state: PlayState = "stopped"
         self.loop_pattern = False
         self.midi_outputs: Callable[[], Sequence[MidiSink]] = tuple
@@ -254,16 +248,14 @@ class Session:
         self.kernel.stop()
         self.cued = None
         self._state = "stopped"
-        self._playing_since_start = False
         self._pending.clear()
 
     def _started(self, state: PlayState) -> None:
+        # The state is what this session asked for: the kernel never stops by itself here
+        # (songs loop, stop_at_end is off), and a stop it reports may be one asked for before
+        # the latest start, drained after it.
         self._state = state
         self.plays += 1
-        self._stop_at_s = None
-        # Any stop the kernel reports from here on was asked for before this start (a later
-        # stop() sets the state itself): it must not end what this start began.
-        self._playing_since_start = True
 
     def set_midi_clock(self, on: bool) -> None:
         """MIDI clock out (24 per beat) with start/stop/continue and song position."""
@@ -313,7 +305,6 @@ class Session:
         if state == "stopped":
             self.cued = None
             self._state = "stopped"
-            self._playing_since_start = False
             self._pending.clear()
         else:
             self._started(state)
@@ -383,15 +374,8 @@ class Session:
             if isinstance(event, RowReached):
                 self._pending.append(event)
                 self.rows_drained.append(event)
-                if self._stop_frame is not None and event.frame >= self._stop_frame:
-                    # played on (a song that loops) or started again before the stop was
-                    # drained (a quick stop then play, an external clock's stop, continue)
-                    self._stop_at_s = self._stop_frame = None
             elif isinstance(event, LevelsMeasured):
                 self._pending_levels.append(event)
-            elif isinstance(event, Stopped | SongEnded):
-                if not self._playing_since_start:
-                    self._stop_at_s, self._stop_frame = event.time_s, event.frame
             elif isinstance(event, FaultDetected):
                 notice = "the audio kernel produced invalid samples: silenced and reset"
         now_s = self.playback.now_s() if self.playback.is_open else time.monotonic()
@@ -412,10 +396,6 @@ class Session:
             left, right = peaks.get(track, (0.0, 0.0))
             peaks[track] = (max(left, level.peak_left), max(right, level.peak_right))
         self.heard.peaks = peaks
-        if self._stop_at_s is not None and now_s >= self._stop_at_s:
-            self._stop_frame = None
-            self._state = "stopped"
-            self._stop_at_s = None
         self.heard.state = self._state
         return notice
 

@@ -100,8 +100,8 @@ async def test_ctrl_b_cues_for_the_end_of_the_bar() -> None:
 
         app.session.poll = poll_and_keep  # type: ignore[method-assign]
         await pilot.press("ctrl+f", "f5", "ctrl+g", "down", "down", "ctrl+b")
-        assert app.session.cued == 2
-        assert "this bar ends" in str(app.status_line.render())
+        # (a two-row bar may end before the next look: the cue can be taken already)
+        assert "Cued order position 02: starts when this bar ends" in str(app.status_line.render())
         await wait_for(pilot, lambda: (2, 0) in heard)
         before = heard[: heard.index((2, 0))]
         assert before[-1][1] % 2 == 1  # left at the last row of a two-row bar
