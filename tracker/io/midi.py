@@ -20,12 +20,17 @@ rtmidi traps, measured with python-rtmidi 1.5.8 (RtMidi 6) on jackd 1.9:
 - once a new client has failed to reach a server that is gone, closing or freeing a client
   of that server crashes the process: such clients are abandoned (kept, never freed), as
   tracker.engine.portaudio does with PortAudio streams.
+- libjack and rtmidi are not safe to open and close clients from two threads at once (a
+  reader thread closing its client while another thread probed the server crashed in
+  CI), and probing swaps the process's stderr and environment: every client is made, used
+  for listing and freed under _CLIENTS_LOCK.
 - on JACK, a sysex without its F7 makes rtmidi join every later message to it until an F7
   comes; the joined message is counted as malformed.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -34,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import mido
 import rtmidi
@@ -74,6 +79,24 @@ _RING_ENTRY_BYTES = 4  # rtmidi's JACK ring buffer stores an int length before e
 _ALL_SOUND_OFF = 120
 _ALL_NOTES_OFF = 123
 _CHANNELS = 16
+
+_CLIENTS_LOCK = threading.RLock()
+"""Held while a client is made, lists ports, opens a port or is freed (module docstring)."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _serialized(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`function` run under _CLIENTS_LOCK."""
+
+    @functools.wraps(function)
+    def locked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _CLIENTS_LOCK:
+            return function(*args, **kwargs)
+
+    return locked
+
 
 Handler = Callable[[mido.Message, float], None]
 """Called on the reader thread with each message and the seconds since the one before it."""
@@ -301,6 +324,7 @@ class MidiOutput:
         self._unchecked_bytes += size_bytes
 
 
+@_serialized
 def _client(api: Api, is_input: bool, client_name: str) -> Any:
     """A new rtmidi MidiIn or MidiOut on `api`; MidiError if that MIDI system is not there."""
     if api == "alsa" and not ALSA_SEQUENCER.exists():
@@ -319,6 +343,7 @@ def _client(api: Api, is_input: bool, client_name: str) -> Any:
         raise MidiError(f"cannot open {api.upper()} MIDI: {_one_line(error)}") from error
 
 
+@_serialized
 def _available(api: Api) -> bool:
     """Whether a client can be made on `api` now (for JACK: a server runs)."""
     try:
@@ -333,6 +358,7 @@ def _available(api: Api) -> bool:
 _abandoned: list[Any] = []
 
 
+@_serialized
 def _release(rt: Any, api: Api) -> None:
     """Close and free a client, or abandon it if its JACK server is gone (module docstring)."""
     if api == "jack" and not _available(api):
@@ -342,6 +368,7 @@ def _release(rt: Any, api: Api) -> None:
     rt.delete()
 
 
+@_serialized
 def _port_names(api: Api, is_input: bool) -> list[str]:
     """Sources (is_input) or destinations, as listed by a fresh client."""
     client = _client(api, is_input, PROBE_CLIENT_NAME)
@@ -351,6 +378,7 @@ def _port_names(api: Api, is_input: bool) -> list[str]:
         client.delete()
 
 
+@_serialized
 def _open(rt: Any, api: Api, name: str | None, is_input: bool) -> str:
     """Open a virtual port, or a port connected to `name`; returns the name to watch."""
     kind = "input" if is_input else "output"

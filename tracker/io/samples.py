@@ -280,7 +280,7 @@ def _float_wav_bytes(pcm: npt.NDArray[np.generic], rate: int) -> bytes:
 
 def write_atomic(
     path: Path,
-    write: Callable[[IO[bytes]], None],
+    write: Callable[[IO[bytes]], object],
     before_replace: Callable[[], None] | None = None,
 ) -> None:
     """Replace ``path`` with what ``write`` puts in a temporary file, or leave it untouched.
