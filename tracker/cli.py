@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
+from tracker.config import ENV_S3_BUCKET, ENV_S3_PREFIX
 from tracker.io.project import (
     Project,
     ProjectError,
@@ -106,7 +107,35 @@ def _parser() -> argparse.ArgumentParser:
         "--rows-per-beat", type=int, default=4, help="rows per quarter note (default 4)"
     )
     import_.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _sync_parser(commands)
     return parser
+
+
+def _sync_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sync = commands.add_parser("sync", help="push and pull projects to and from an S3 bucket")
+    actions = sync.add_subparsers(dest="sync_command", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    helps = {
+        "push": "upload the saved project (merging remote changes to other parts)",
+        "pull": "bring the remote project in (merged with local changes to other parts)",
+        "status": "in sync, local ahead, remote ahead or diverged",
+        "log": "the remote versions, where the bucket keeps them",
+    }
+    for name, text in helps.items():
+        action = actions.add_parser(name, help=text)
+        if name == "pull":
+            action.add_argument(
+                "song", help="project file, or the remote key of a project to pull here"
+            )
+            action.add_argument("--version", help="pull this version (see `tracker sync log`)")
+            action.add_argument("-o", "--output", type=Path, help="project file to write")
+        else:
+            action.add_argument("song", type=Path, help="project file")
+        action.add_argument("--bucket", help=f"S3 bucket (default: ${ENV_S3_BUCKET}, config.toml)")
+        action.add_argument("--prefix", help=f"folder in the bucket (default: ${ENV_S3_PREFIX})")
+        action.add_argument(
+            "--endpoint-url", help="an S3-compatible store (default: $AWS_ENDPOINT_URL_S3)"
+        )
 
 
 def _midi_path(text: str) -> Path:
@@ -379,7 +408,73 @@ def _ui(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = ("render", "play", "devices", "new", "export", "import")
+EXIT_CONFLICT = 3
+"""A sync kept both versions: the remote one is in a conflict copy beside the project."""
+EXIT_QUEUED = 75
+"""A push could not reach the bucket and is queued (EX_TEMPFAIL: try again later)."""
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from tracker.config import ConfigError, load_config
+    from tracker.io import sync
+    from tracker.io.s3 import S3Error, location_from
+
+    try:
+        config = load_config()
+    except ConfigError as error:
+        raise UserError(str(error)) from None
+    path, key = _sync_target(args)
+    try:
+        location = None
+        if sync.read_state(path) is None or args.bucket:
+            location = location_from(
+                args.bucket,
+                args.prefix,
+                args.endpoint_url,
+                config.s3_bucket,
+                config.s3_prefix,
+                config.s3_endpoint_url,
+            )
+        elif args.endpoint_url or config.s3_endpoint_url:
+            state = sync.read_state(path)
+            assert state is not None
+            location = location_from(
+                state.bucket, None, args.endpoint_url, None, None, config.s3_endpoint_url
+            )
+        if args.sync_command == "status":
+            print(sync.status(path, location)[1])
+            return 0
+        if args.sync_command == "log":
+            print("\n".join(sync.log(path, location)))
+            return 0
+        if args.sync_command == "push":
+            result = sync.push(path, location)
+        else:
+            result = sync.pull(path, location, version_id=args.version, key=key)
+    except (sync.SyncError, S3Error) as error:
+        raise UserError(str(error)) from None
+    print(result.message)
+    if result.conflict_copy is not None:
+        return EXIT_CONFLICT
+    return EXIT_QUEUED if result.queued else 0
+
+
+def _sync_target(args: argparse.Namespace) -> tuple[Path, str | None]:
+    """The local project file, and the remote key when `pull` was given one."""
+    if args.sync_command != "pull":
+        if not args.song.exists():
+            raise UserError(f"{args.song}: no such file")
+        return args.song, None
+    from tracker.io.sync import sync_folder
+
+    named = Path(args.song)
+    local = named.exists() or sync_folder(named).exists() or "/" not in args.song
+    if args.output is not None:
+        return args.output, None if local else args.song
+    return (named, None) if local else (Path(named.name), args.song)
+
+
+_COMMANDS = ("render", "play", "devices", "new", "export", "import", "sync")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -396,6 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "new": _new,
         "export": _export,
         "import": _import,
+        "sync": _sync,
     }
     try:
         return _ui(args) if opens_ui else handlers[args.command](args)

@@ -7,6 +7,8 @@
     pitch_bend_semitones = 2
     midi_clock_out = true
     perform_channel = 16
+    s3_bucket = "my-songs"
+    s3_prefix = "studio/"
 
 Every field may be left out (its default is used); TOML has no null, so a setting that is
 "none" or "automatic" is written by leaving it out. Command-line options override settings
@@ -29,6 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 APP_NAME: Final = "tracker"
 CONFIG_FILE_NAME: Final = "config.toml"
+ENV_S3_BUCKET: Final = "TRACKER_S3_BUCKET"
+"""Overrides s3_bucket (and is overridden by --bucket)."""
+ENV_S3_PREFIX: Final = "TRACKER_S3_PREFIX"
 
 
 def config_dir() -> Path:
@@ -80,6 +85,13 @@ class Config(BaseModel):
     """A channel (1-16) for live performance pads instead of notes: C1 (36) up cues order
     positions 0-31, C5 (72) up toggles the mute of tracks 1-24, C7 (96) up their solo, and a
     program change cues its order position. Left out: none."""
+    s3_bucket: str | None = Field(default=None, min_length=3, max_length=63)
+    """The S3 bucket `tracker sync` and the app's sync key use (TRACKER_S3_BUCKET and
+    --bucket override it). Credentials are never kept here: boto3 finds them."""
+    s3_prefix: str | None = None
+    """A folder in the bucket for the songs, e.g. "studio/" (TRACKER_S3_PREFIX, --prefix)."""
+    s3_endpoint_url: str | None = Field(default=None, min_length=1)
+    """An S3-compatible store's URL (MinIO, Ceph); left out: AWS, or AWS_ENDPOINT_URL_S3."""
 
 
 @dataclass

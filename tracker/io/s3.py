@@ -26,6 +26,8 @@ import boto3
 import botocore.exceptions as boto_errors
 from botocore.config import Config as BotoConfig
 
+from tracker.config import ENV_S3_BUCKET, ENV_S3_PREFIX
+
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
 
@@ -36,8 +38,6 @@ CONFLICT_RETRIES: Final = 5
 CONFLICT_BACKOFF_S: Final = 0.1
 """First wait after a 409; doubled for each retry."""
 
-ENV_BUCKET: Final = "TRACKER_S3_BUCKET"
-ENV_PREFIX: Final = "TRACKER_S3_PREFIX"
 
 _NETWORK_ERRORS: Final = (
     boto_errors.EndpointConnectionError,
@@ -109,12 +109,12 @@ def location_from(
     config_endpoint_url: str | None = None,
 ) -> Location:
     """Options over the environment over config.toml; S3Error when no bucket is named."""
-    chosen = bucket or os.environ.get(ENV_BUCKET) or config_bucket
+    chosen = bucket or os.environ.get(ENV_S3_BUCKET) or config_bucket
     if not chosen:
-        raise S3Error(f"no bucket: give --bucket, set {ENV_BUCKET} or s3_bucket in config.toml")
+        raise S3Error(f"no bucket: give --bucket, set {ENV_S3_BUCKET} or s3_bucket in config.toml")
     return Location(
         bucket=chosen,
-        prefix=prefix if prefix is not None else os.environ.get(ENV_PREFIX, config_prefix or ""),
+        prefix=prefix if prefix is not None else os.environ.get(ENV_S3_PREFIX, config_prefix or ""),
         endpoint_url=endpoint_url or config_endpoint_url,
     )
 
@@ -150,6 +150,10 @@ class Bucket:
         self.location = location
         self._client: S3Client = client or _make_client(location.endpoint_url)
 
+    def moved(self, location: Location) -> Bucket:
+        """The same client at another location (another prefix)."""
+        return Bucket(location, self._client)
+
     @property
     def endpoint(self) -> str:
         return str(self._client.meta.endpoint_url)
@@ -163,7 +167,16 @@ class Bucket:
             with self._errors(key):
                 return str(self._client.head_object(Bucket=self.location.bucket, Key=key)["ETag"])
         except Missing:
-            return None
+            pass
+        # A HEAD answer has no body to say whether the key or the whole bucket is missing.
+        with self._errors(""):
+            try:
+                self._client.head_bucket(Bucket=self.location.bucket)
+            except boto_errors.ClientError as error:
+                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                    raise S3Error(self._no_bucket()) from None
+                raise
+        return None
 
     def get(self, key: str, max_bytes: int, version_id: str | None = None) -> Stored:
         """`key` (or one version of it); S3Error if it is longer than max_bytes."""
@@ -254,6 +267,9 @@ class Bucket:
             answer = self._client.get_bucket_versioning(Bucket=self.location.bucket)
         return answer.get("Status") == "Enabled"
 
+    def _no_bucket(self) -> str:
+        return f"bucket {self.location.bucket} does not exist at {self.endpoint}"
+
     @contextmanager
     def _errors(self, key: str, version_id: str | None = None) -> Iterator[None]:
         """boto3's exceptions as one-line S3Errors that name no secret."""
@@ -284,7 +300,7 @@ def _client_error(
     code = str(details.get("Code", ""))
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code == "NoSuchBucket":
-        return S3Error(f"bucket {bucket.location.bucket} does not exist at {bucket.endpoint}")
+        return S3Error(bucket._no_bucket())
     if code in _DENIED_CODES or status == 403:
         return S3Error(f"access denied to {what} ({code or status})")
     if code in _MISSING_CODES or status == 404:

@@ -16,8 +16,10 @@ the endpoint is queued in state.json and done by the next push (the app retries)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import posixpath
 import shutil
 import tempfile
 import time
@@ -280,17 +282,25 @@ def pull(
     location: Location | None,
     version_id: str | None = None,
     bucket: Bucket | None = None,
+    key: str | None = None,
 ) -> SyncResult:
     """Bring the remote into the local file: replaced if it has no changes of its own,
     merged if it has, a conflict copy beside it if the two cannot merge.
 
     With `version_id` (a versioned bucket) that version replaces the local file, which
-    must then have no unpushed changes; a push afterwards makes it the latest again.
+    must then have no unpushed changes; a push afterwards makes it the latest again. `key`
+    names the remote file of a project not synced yet (default: the prefix and the name).
     """
     state = read_state(project_path)
     location = _location(project_path, state, location)
+    if state is not None:
+        key = state.key
+    elif key is not None:
+        # A project pulled by its key: its samples are beside it, in <its folder>/samples/.
+        location = dataclasses.replace(location, prefix=posixpath.dirname(key))
+        bucket = bucket.moved(location) if bucket is not None else None
+    key = key or location.key(project_path.name)
     bucket = bucket or Bucket(location)
-    key = state.key if state else location.key(project_path.name)
     local = _read_local(project_path) if project_path.exists() else None
     base = _read_base(project_path) if state and state.etag else None
     local_changed = local is not None and not _same(local, base, project_path.name)
