@@ -47,6 +47,14 @@ DEFAULT_RATE_HZ = 48000
 AUTOSAVE_SUFFIX = ".autosave.json"
 
 
+def write_autosave(project: Project, song: Song) -> Path:
+    """Save `song` to `project`'s autosave file, atomically; the project file is not touched."""
+    target = autosave_path(project.path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    save_project(Project(song=song, samples=project.samples, path=None), target, backup=False)
+    return target
+
+
 @dataclass(slots=True)
 class Heard:
     """What the listener hears now, as poll() last found it."""
@@ -160,11 +168,7 @@ class Session:
 
     def autosave(self) -> Path:
         """Write the song to its autosave file (not the project); the project stays as it was."""
-        target = autosave_path(self.project.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        copy = Project(song=self.song, samples=self.project.samples, path=None)
-        save_project(copy, target, backup=False)
-        return target
+        return write_autosave(self.project, self.song)
 
     # ---- audio output -----------------------------------------------------------------
 
