@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ class FaultProxy:
     faults: list[Fault] = field(default_factory=list)
     answered: list[tuple[str, str, int]] = field(default_factory=list)
     port: int = 0
+    delay_s: float = 0.0
+    """Each request waits this long before it is answered (a slow link)."""
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -127,6 +130,8 @@ class FaultProxy:
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if proxy.delay_s:
+                    time.sleep(proxy.delay_s)
                 fault = proxy._take(self.command, self.path.split("?")[0])
                 if fault is not None:
                     proxy.answered.append((self.command, self.path, fault.status))

@@ -125,5 +125,5 @@ def test_no_bucket_anywhere(tmp_path: Path, env: dict[str, str]) -> None:
     done = run(env, tmp_path, "push", "song.json")
     assert done.returncode == 1
     assert done.stderr == (
-        "tracker: no bucket: give --bucket, set TRACKER_S3_BUCKET or s3_bucket in config.toml\n"
+        "tracker: no bucket is set (s3_bucket in config.toml, TRACKER_S3_BUCKET or --bucket)\n"
     )

@@ -465,7 +465,7 @@ def _sync_target(args: argparse.Namespace) -> tuple[Path, str | None]:
         if not args.song.exists():
             raise UserError(f"{args.song}: no such file")
         return args.song, None
-    from tracker.io.sync import sync_folder
+    from tracker.io.project import sync_folder
 
     named = Path(args.song)
     local = named.exists() or sync_folder(named).exists() or "/" not in args.song

@@ -24,18 +24,18 @@ from tests.s3_rig import (
     aws_environment,
     free_port,
 )
-from tracker.io.project import Project, load_project, save_project
+from tracker.io.project import Project, load_project, save_project, sync_folder
 from tracker.io.s3 import Bucket, Location, S3Error
 from tracker.io.samples import import_sample
 from tracker.io.sync import (
     SyncError,
+    SyncOffline,
     SyncStatus,
     log,
     pull,
     push,
     read_state,
     status,
-    sync_folder,
 )
 from tracker.model import Cell, Pattern, SampleInstrument, Song, Track
 from tracker.model.edit import set_cell
@@ -386,7 +386,7 @@ def test_409_is_retried_with_backoff(
 
 def test_no_bucket_named(tmp_path: Path, env: dict[str, str]) -> None:
     a = make_project(tmp_path, with_sample=False)
-    with pytest.raises(SyncError, match="never been synced: give --bucket"):
+    with pytest.raises(SyncError, match="never been synced and no bucket is set"):
         push(a, None)
 
 
@@ -431,7 +431,7 @@ def test_endpoint_unreachable_pull_and_status(
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", nobody)
     a = make_project(tmp_path, with_sample=False)
     before = a.read_bytes()
-    with pytest.raises(SyncError, match=f"cannot reach {nobody}") as caught:
+    with pytest.raises(SyncOffline, match=f"cannot reach {nobody}") as caught:
         pull(a, Location("somewhere"))
     assert "\n" not in str(caught.value)
     with pytest.raises(SyncError, match="cannot reach"):

@@ -201,6 +201,11 @@ def save_project(project: Project, path: str | os.PathLike[str], backup: bool = 
     project.path = target
 
 
+def sync_folder(path: Path) -> Path:
+    """``song.json`` -> ``song.sync`` beside it: what tracker.io.sync last synced."""
+    return path.with_name(path.stem + ".sync")
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + BACKUP_SUFFIX)
 

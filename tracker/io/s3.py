@@ -111,7 +111,7 @@ def location_from(
     """Options over the environment over config.toml; S3Error when no bucket is named."""
     chosen = bucket or os.environ.get(ENV_S3_BUCKET) or config_bucket
     if not chosen:
-        raise S3Error(f"no bucket: give --bucket, set {ENV_S3_BUCKET} or s3_bucket in config.toml")
+        raise S3Error(f"no bucket is set (s3_bucket in config.toml, {ENV_S3_BUCKET} or --bucket)")
     return Location(
         bucket=chosen,
         prefix=prefix if prefix is not None else os.environ.get(ENV_S3_PREFIX, config_prefix or ""),

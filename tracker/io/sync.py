@@ -38,6 +38,7 @@ from tracker.io.project import (
     keep_backup,
     loads_song,
     save_project,
+    sync_folder,
 )
 from tracker.io.s3 import Bucket, Location, Missing, Offline, PreconditionFailed, S3Error
 from tracker.io.samples import load_sample, sample_path, samples_folder, write_atomic
@@ -47,6 +48,7 @@ from tracker.model.song import Song
 
 __all__ = [
     "SyncError",
+    "SyncOffline",
     "SyncResult",
     "SyncState",
     "SyncStatus",
@@ -67,6 +69,22 @@ MERGE_ROUNDS: Final = 5
 
 class SyncError(Exception):
     """A sync that could not be done; one line. The local files are as they were."""
+
+
+class SyncOffline(SyncError):
+    """The bucket could not be reached (a push is queued instead of raising this)."""
+
+
+def _sync_error(error: S3Error, suffix: str = "") -> SyncError:
+    kind = SyncOffline if isinstance(error, Offline) else SyncError
+    return kind(f"{error}{suffix}")
+
+
+def _bucket(location: Location, given: Bucket | None) -> Bucket:
+    try:
+        return given or Bucket(location)
+    except S3Error as error:  # an unknown AWS_PROFILE, a malformed endpoint URL
+        raise _sync_error(error) from None
 
 
 class SyncState(BaseModel):
@@ -115,11 +133,6 @@ class SyncResult:
     """The local file was replaced (pull, merge): an open editor should load it again."""
 
 
-def sync_folder(project_path: Path) -> Path:
-    """``song.json`` -> ``song.sync`` beside it."""
-    return project_path.with_name(project_path.stem + ".sync")
-
-
 def read_state(project_path: Path) -> SyncState | None:
     """The project's sync state, None if it was never synced; SyncError if it is unreadable."""
     path = sync_folder(project_path) / STATE_FILE
@@ -149,7 +162,7 @@ def push(
     """
     state = read_state(project_path)
     location = _location(project_path, state, location)
-    bucket = bucket or Bucket(location)
+    bucket = _bucket(location, bucket)
     key = state.key if state else location.key(project_path.name)
     local = _read_local(project_path)
     local_song = _song(local, project_path.name)
@@ -202,7 +215,7 @@ def push(
             queued=True,
         )
     except S3Error as error:
-        raise SyncError(str(error)) from None
+        raise _sync_error(error) from None
 
 
 @dataclass
@@ -300,7 +313,7 @@ def pull(
         location = dataclasses.replace(location, prefix=posixpath.dirname(key))
         bucket = bucket.moved(location) if bucket is not None else None
     key = key or location.key(project_path.name)
-    bucket = bucket or Bucket(location)
+    bucket = _bucket(location, bucket)
     local = _read_local(project_path) if project_path.exists() else None
     base = _read_base(project_path) if state and state.etag else None
     local_changed = local is not None and not _same(local, base, project_path.name)
@@ -366,10 +379,8 @@ def pull(
             samples_fetched=fetched,
             changed_local=True,
         )
-    except Offline as error:
-        raise SyncError(f"{error}; nothing pulled") from None
     except S3Error as error:
-        raise SyncError(str(error)) from None
+        raise _sync_error(error, "; nothing pulled" if isinstance(error, Offline) else "") from None
 
 
 def _pull_version(
@@ -413,12 +424,12 @@ def status(
     if state is None and location is None:
         return SyncStatus.NOT_SYNCED, f"{project_path.name} has never been synced"
     location = _location(project_path, state, location)
-    bucket = bucket or Bucket(location)
+    bucket = _bucket(location, bucket)
     key = state.key if state else location.key(project_path.name)
     try:
         remote_etag = bucket.head_etag(key)
     except S3Error as error:
-        raise SyncError(str(error)) from None
+        raise _sync_error(error) from None
     if state is None or state.etag is None:
         there = "exists" if remote_etag else "does not exist yet"
         return SyncStatus.NOT_SYNCED, f"never synced here; {bucket.url(key)} {there}"
@@ -447,13 +458,13 @@ def log(project_path: Path, location: Location | None, bucket: Bucket | None = N
     """Lines for `tracker sync log`: the remote versions, newest first."""
     state = read_state(project_path)
     location = _location(project_path, state, location)
-    bucket = bucket or Bucket(location)
+    bucket = _bucket(location, bucket)
     key = state.key if state else location.key(project_path.name)
     try:
         versions = bucket.versions(key)
         versioned = bucket.versioning()
     except S3Error as error:
-        raise SyncError(str(error)) from None
+        raise _sync_error(error) from None
     if not versions:
         return [f"{bucket.url(key)} does not exist"]
     lines = []
@@ -481,8 +492,8 @@ def _location(project_path: Path, state: SyncState | None, given: Location | Non
     if state is None:
         if given is None:
             raise SyncError(
-                f"{project_path.name} has never been synced: give --bucket "
-                "(or set TRACKER_S3_BUCKET or s3_bucket in config.toml)"
+                f"{project_path.name} has never been synced and no bucket is set "
+                "(s3_bucket in config.toml, TRACKER_S3_BUCKET or --bucket)"
             )
         return given
     if given is not None and given.bucket != state.bucket:

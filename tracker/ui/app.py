@@ -15,9 +15,10 @@ import os
 import signal
 import threading
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from textual import events, on
 from textual.app import App, ComposeResult
@@ -28,17 +29,24 @@ from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Static
 
 from tracker.clock_in import ClockFollower, TransportFollowed
-from tracker.config import ConfigError, UserConfig, load_user_config
+from tracker.config import Config, ConfigError, UserConfig, load_user_config
 from tracker.io.errors import SampleError
 from tracker.io.midi import MidiInput, MidiOutput
-from tracker.io.project import Project, ProjectError, load_project
+from tracker.io.project import (
+    Project,
+    ProjectError,
+    load_project,
+    loads_song,
+    sync_folder,
+)
 from tracker.io.samples import import_sample
 from tracker.midi_learn import Controllers, Learned, Moved, ParamFollower, control_name, fan_out
 from tracker.midi_play import MidiPlayer, NoteReleased, NoteTyped, ProgramChosen, Target, UiEvent
 from tracker.midi_ports import MidiPorts
-from tracker.model import NOTE_CUT, NOTE_OFF, SampleInstrument, SynthInstrument
+from tracker.model import NOTE_CUT, NOTE_OFF, SampleInstrument, Song, SynthInstrument
 from tracker.model import edit as ed
 from tracker.model.edit import NOTE, EditError
+from tracker.model.merge import merge_songs
 from tracker.model.params import Param, ParamError, find_param, song_params
 from tracker.perform import CueAsked, Performer, PerformEvent
 from tracker.record import (
@@ -64,6 +72,7 @@ from tracker.ui.screens.param_picker import ParamPicker
 from tracker.ui.screens.path_prompt import PathPrompt
 from tracker.ui.screens.rename import RenameScreen
 from tracker.ui.screens.sample_browser import SampleBrowser
+from tracker.ui.screens.sync_conflict import KEEP_MINE, OPEN_THEIRS, SyncConflict
 from tracker.ui.text import literal
 from tracker.ui.widgets.instrument_editor import InstrumentEditor
 from tracker.ui.widgets.instrument_list import InstrumentList
@@ -72,6 +81,10 @@ from tracker.ui.widgets.mixer import Mixer
 from tracker.ui.widgets.order_list import OrderList
 from tracker.ui.widgets.pattern_grid import PatternGrid
 from tracker.ui.widgets.transport_bar import TransportBar, TransportState
+
+if TYPE_CHECKING:
+    # tracker.io.sync brings boto3 (~130 ms): imported when a sync first runs, not at start.
+    from tracker.io.sync import SyncResult, SyncState, SyncStatus
 
 POLL_HZ: Final = 30.0
 JAM_HOLD_S: Final = 0.6
@@ -104,6 +117,10 @@ HIGH_CONTRAST: Final = Theme(
     dark=True,
 )
 """Black, white and pure primaries: readable on any screen, and exact in 16 colours."""
+SYNC_RETRY_S: Final = 30.0
+"""A queued push (the bucket could not be reached) is tried again this often."""
+SYNC_CHECK_S: Final = 60.0
+"""A synced project is compared with its bucket this often, for the indicator."""
 
 
 class MidiArrived(Message):
@@ -152,6 +169,40 @@ class MidiLearned(Message):
     def __init__(self, learned: Learned) -> None:
         super().__init__()
         self.learned = learned
+
+
+SyncKind = Literal["push", "retry", "check"]
+"""The sync key's push, the timer's retry of a queued push, the timer's status check."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """What a sync worker did, for the UI thread."""
+
+    kind: SyncKind
+    path: Path
+    """The project file synced (another may be open by the time this arrives)."""
+    label: str
+    """The indicator's text."""
+    alert: bool
+    """The indicator asks for attention (conflict, queued, offline, an error)."""
+    state: SyncState | None
+    """The sync state as the worker left it; None: never synced."""
+    result: SyncResult | None = None
+    error: str = ""
+    """One line when the sync could not be done."""
+    pushed: Song | None = None
+    """The song the file held before the push: what the remote's changes were merged into."""
+    project: Project | None = None
+    """The file loaded again, with its samples, when the sync rewrote it."""
+
+
+class SyncFinished(Message):
+    """A sync worker is done (posted from its thread)."""
+
+    def __init__(self, outcome: SyncOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
 
 
 class TrackerApp(App[None]):
@@ -247,6 +298,14 @@ class TrackerApp(App[None]):
         """The song last autosaved, so an unchanged song is not written again."""
         self._lane_said = ""
         """The status line last said for the automation lane under the cursor."""
+        self._sync_state: SyncState | None = None
+        """The project's sync state as the last sync worker found it; None: never synced."""
+        self._sync_running: SyncKind | None = None
+        """The sync worker under way: one at a time, as they share the project's files."""
+        self._sync_shown: tuple[str, bool] = ("", False)
+        """The indicator's text, and whether it asks for attention."""
+        self._after_sync: Callable[[], object] | None = None
+        """A save asked for while a push was rewriting the file, done when it ends."""
 
     # ---- layout -----------------------------------------------------------------------
 
@@ -286,6 +345,9 @@ class TrackerApp(App[None]):
         self.set_interval(1.0 / POLL_HZ, self._poll)
         if self.config.effective.autosave_s > 0:
             self.set_interval(self.config.effective.autosave_s, self._autosave_if_dirty)
+        self.set_interval(SYNC_RETRY_S, self._retry_queued_push)
+        self.set_interval(SYNC_CHECK_S, self._check_sync)
+        self._check_sync()
         self._offer_recovery()
         self._install_signal_handlers()
         # A full garbage collection walks every long-lived object (the song, Textual, the
@@ -434,6 +496,8 @@ class TrackerApp(App[None]):
             dirty=self.session.dirty,
             audio=self.session.audio_notice,
             hex_rows=self.grid.hex_rows,
+            sync=self._sync_shown[0],
+            sync_alert=self._sync_shown[1],
         )
         self.transport.update_state(state)
         said = self._lane_status()
@@ -605,12 +669,24 @@ class TrackerApp(App[None]):
         self._save(None)
 
     def _save(self, path: Path | None) -> bool:
+        if self._sync_running in ("push", "retry"):
+            # The push may rewrite the file with the remote's changes: save after it.
+            self._after_sync = lambda: self._save(path)
+            self.set_status("a sync is writing the song file: saving when it is done")
+            return False
+        before = self.session.project.path
         try:
             saved = self.session.save(path)
         except (ProjectError, OSError) as error:
             self.set_status(f"not saved: {error}")
             return False
         self.set_status(f"saved {saved}")
+        if saved != before:
+            self._forget_sync()
+        elif self._sync_state is not None:
+            from tracker.io.sync import SyncStatus
+
+            self._sync_shown = sync_label(self._sync_state, SyncStatus.LOCAL_AHEAD)
         self._draw()
         return True
 
@@ -641,6 +717,7 @@ class TrackerApp(App[None]):
         self.editor = Editor(self.session)
         self.grid.editor = self.editor
         self.set_status(f"opened {path}")
+        self._forget_sync()
         self._refresh_all()
 
     def _confirm_discard(self, then: Any) -> None:
@@ -674,6 +751,122 @@ class TrackerApp(App[None]):
             self.exit()
 
         self._confirm_discard(leave)
+
+    # ---- S3 sync (tracker.io.sync; the network only in worker threads) ------------------
+
+    def action_sync(self) -> None:
+        """Save if needed, then push in a worker thread; the remote's changes come back merged."""
+        if self._sync_running == "check":  # only looking: push as soon as it is done
+            self._after_sync = self.action_sync
+            self._sync_shown = ("S3 …", False)
+            return
+        if self._sync_running is not None:
+            self.set_status("a sync is under way")
+            return
+        path = self.session.project.path
+        if path is None or (not path.exists() and not self.session.dirty):
+            self.set_status("sync: the song has never been saved; save it first (Ctrl+S)")
+            return
+        if self.session.dirty and not self._save(None):
+            return
+        self._sync_shown = ("S3 …", False)
+        self._start_sync("push", path)
+        self._draw()
+
+    def _start_sync(self, kind: SyncKind, path: Path) -> None:
+        self._sync_running = kind
+        config = self.config.effective
+
+        def work() -> None:
+            # post_message only queues: a worker never waits for the UI (nor hangs at exit).
+            self.post_message(SyncFinished(run_sync(kind, path, config)))
+
+        self.run_worker(work, name=f"sync {kind}", group="sync", thread=True)
+
+    def _retry_queued_push(self) -> None:
+        """Every SYNC_RETRY_S: a push queued while the bucket could not be reached."""
+        state, path = self._sync_state, self.session.project.path
+        if self._sync_running is None and path and state is not None and state.pending_push:
+            self._start_sync("retry", path)
+
+    def _check_sync(self) -> None:
+        """At start, and every SYNC_CHECK_S, compare a synced project with its bucket."""
+        path = self.session.project.path
+        if self._sync_running is not None or path is None:
+            return
+        if self._sync_state is not None or has_sync_folder(path):
+            self._start_sync("check", path)
+
+    def _forget_sync(self) -> None:
+        """Another file is open: its own sync state, if it has one, is looked up."""
+        self._sync_state = None
+        self._sync_shown = ("", False)
+        self._check_sync()
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        done = message.outcome
+        self._sync_running = None
+        if done.path != self.session.project.path:  # another project was opened meanwhile
+            self._after_sync = None
+            self._check_sync()
+            return
+        self._sync_state = done.state
+        self._sync_shown = (done.label, done.alert)
+        result = done.result
+        if done.kind == "push":
+            self.set_status(done.error or (result.message if result else ""))
+        elif done.kind == "retry" and result is not None and not result.queued:
+            self.set_status(f"queued push done: {result.message}")
+        if result is not None and result.changed_local and done.project and done.pushed:
+            self._take_synced_song(done.project, done.pushed)
+        after, self._after_sync = self._after_sync, None
+        if after is not None:
+            after()
+        if result is not None and result.conflict_copy is not None:
+            self._ask_conflict(result.message, done.path, result.conflict_copy)
+        self._draw()
+
+    def _take_synced_song(self, project: Project, pushed: Song) -> None:
+        """The sync rewrote the file with the remote's changes: the song shown becomes it, as
+        one undoable edit. Edits made while the push ran are merged in (or one undo away)."""
+        session = self.session
+        # Old samples stay: undo may bring back a song that still uses them.
+        session.project.samples = {**session.project.samples, **project.samples}
+        current = session.song
+        synced = project.song
+        if current == pushed:
+            if synced != current:
+                session.edit(synced, "Sync: remote changes", where=self.editor.cursor)
+            session.history.mark_saved()  # the file holds exactly this song now
+        else:
+            merged = merge_songs(pushed, current, synced).song
+            session.edit(merged or synced, "Sync: remote changes", where=self.editor.cursor)
+            if merged is None:
+                self.set_status(
+                    "the remote's changes conflict with your edits made during the sync: "
+                    "undo (Ctrl+Z) brings yours back"
+                )
+        self._refresh_all()
+
+    def _ask_conflict(self, message: str, path: Path, copy: Path) -> None:
+        def answered(choice: str | None) -> None:
+            if choice == KEEP_MINE:
+                self.action_sync()  # the base is now theirs: ours replaces it whole
+            elif choice == OPEN_THEIRS:
+                # Ours is saved (the sync saved it), or the usual question asks first.
+                self._confirm_discard(lambda: self._open_theirs(path, copy))
+            else:
+                self.set_status(f"conflict left for later: theirs is in {copy.name}")
+
+        self.push_screen(SyncConflict(message, path, copy), answered)
+
+    def _open_theirs(self, path: Path, copy: Path) -> None:
+        self._open(copy)
+        if self.session.project.path == copy:
+            self.set_status(
+                f"opened {copy.name} (theirs); {path.name} (yours) is unchanged and not pushed"
+            )
 
     # ---- transport --------------------------------------------------------------------
 
@@ -1317,3 +1510,93 @@ def run(
     session = Session(project)
     app = TrackerApp(session, audio_device=audio_device, keys=keys, notice=notice, config=config)
     app.run()
+
+
+# ---- S3 sync: what the worker threads run (the network and files, never the widgets) ----
+
+
+def run_sync(kind: SyncKind, path: Path, config: Config) -> SyncOutcome:
+    """Push `path` (kind "push" or "retry") or compare it with its bucket ("check").
+
+    Runs in a worker thread. A project never synced goes to the bucket named by the
+    environment or `config`; once synced, its sync state says where.
+    """
+    from tracker.io import sync
+    from tracker.io.s3 import Offline, S3Error, location_from
+
+    result: SyncResult | None = None
+    status: SyncStatus | None = None
+    pushed: Song | None = None
+    project: Project | None = None
+    error = ""
+    offline = False
+    try:
+        state = sync.read_state(path)
+        if kind == "check":
+            if state is not None:
+                status, _ = sync.status(path, None)
+        else:
+            location = None
+            if state is None:
+                # No bucket anywhere: push itself says so, in one line, before writing anything.
+                with contextlib.suppress(S3Error):
+                    location = location_from(
+                        None,
+                        None,
+                        None,
+                        config.s3_bucket,
+                        config.s3_prefix,
+                        config.s3_endpoint_url,
+                    )
+            pushed = loads_song(path.read_bytes(), path.name)
+            result = sync.push(path, location)
+            status = result.status
+            if result.changed_local:
+                project = load_project(path)
+    except (sync.SyncError, S3Error, ProjectError, OSError) as problem:
+        error = str(problem)
+        offline = isinstance(problem, Offline | sync.SyncOffline)
+    except Exception as problem:  # a bug in a sync must not take the open song down with it
+        error = f"sync failed: {type(problem).__name__}: {problem}"
+    try:
+        state = sync.read_state(path)
+    except sync.SyncError:
+        state = None
+    label, alert = sync_label(state, status, offline=offline, failed=bool(error))
+    return SyncOutcome(kind, path, label, alert, state, result, error, pushed, project)
+
+
+def sync_label(
+    state: SyncState | None, status: SyncStatus | None, offline: bool = False, failed: bool = False
+) -> tuple[str, bool]:
+    """The indicator's text and whether it asks for attention; nothing for a project never
+    synced, so the bar looks as it always did until the first sync."""
+    from tracker.io.sync import SyncStatus
+
+    if state is None:
+        return "", False
+    if state.pending_push:
+        return "S3 queued", True
+    if state.conflict_copy:
+        return "S3 conflict", True
+    if offline:
+        return "S3 offline", True
+    if failed:
+        return "S3 error", True
+    if status is SyncStatus.REMOTE_MISSING:
+        return "S3 missing", True
+    if status is SyncStatus.DIVERGED:
+        return "S3 ⇅", True  # a push merges the two, or finds a conflict
+    if status is None:
+        return "S3", False
+    arrows = {
+        SyncStatus.IN_SYNC: "S3 ✓",
+        SyncStatus.LOCAL_AHEAD: "S3 ↑",
+        SyncStatus.REMOTE_AHEAD: "S3 ↓",
+    }
+    return arrows.get(status, "S3"), False
+
+
+def has_sync_folder(path: Path | None) -> bool:
+    """Whether `path` was ever synced (without importing boto3 into every start)."""
+    return path is not None and sync_folder(path).is_dir()

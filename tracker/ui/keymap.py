@@ -45,6 +45,8 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("help", "f1,question_mark", "help", "Show every key", "File", True, True),
     Command("save", "ctrl+s", "save", "Save", "File", True, True),
     Command("save_as", "ctrl+e", "save_as", "Save as…", "File", False, True),
+    # S3 sync (tracker.io.sync): saves first, then pushes, merging what changed remotely.
+    Command("sync", "ctrl+u", "sync", "Sync with the S3 bucket (saves first)", "File", False, True),
     Command("open", "ctrl+o", "open", "Open a project…", "File", False, True),
     Command("quit", "ctrl+q", "quit_app", "Quit", "File", True, True),
     Command("palette", "ctrl+p", "command_palette", "Command palette", "File", False, True),

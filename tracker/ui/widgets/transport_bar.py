@@ -76,6 +76,10 @@ class TransportState:
     """Short description of the audio output, e.g. "JACK" or "null: no audio device"."""
     hex_rows: bool = True
     """Row numbers in hexadecimal (else decimal)."""
+    sync: str = ""
+    """The S3 sync indicator, e.g. "S3 ✓" or "S3 conflict"; "" for a project never synced."""
+    sync_alert: bool = False
+    """True when the sync needs the person: a conflict, a queued push, no connection."""
 
 
 class TransportBar(Widget):
@@ -93,7 +97,7 @@ class TransportBar(Widget):
     | `transport-bar--separator` | The bars between the parts. |
     | `transport-bar--edit` | The EDIT mark while edit mode is on. |
     | `transport-bar--record` | The REC mark while record mode is on. |
-    | `transport-bar--warning` | High CPU load, xruns and unsaved changes. |
+    | `transport-bar--warning` | High CPU load, xruns, unsaved changes, a sync needing care. |
     """
 
     DEFAULT_CSS = """
@@ -199,4 +203,6 @@ class TransportBar(Widget):
             parts.append(audio)
         if state.dirty:
             parts.append(Text("* unsaved", warning, end=""))
+        if state.sync:
+            parts.append(Text(state.sync, warning if state.sync_alert else "", end=""))
         return parts
