@@ -35,6 +35,9 @@ FULL = Config(
     midi_clock_out=True,
     midi_clock_in=True,
     perform_channel=16,
+    s3_bucket="my-songs",
+    s3_prefix="studio/",
+    s3_endpoint_url="http://nas.local:9000",
 )
 
 
