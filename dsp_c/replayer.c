@@ -26,6 +26,15 @@ enum { FX_ARP = 0x0, FX_PORTA_UP, FX_PORTA_DOWN, FX_TONE_PORTA, FX_VIBRATO, FX_T
 
 static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
+/* Songs that follow ProTracker keep pitch as an Amiga period (periods.c). */
+static int amiga(const tk_engine *e) { return e->song->playback == TK_PLAY_PROTRACKER; }
+
+static void slide_period(tk_channel *ch, int32_t delta)
+{
+    /* ProTracker stops slides at its highest and lowest notes. */
+    ch->period = clampi(ch->period + delta, TK_PERIOD_SLIDE_MIN, TK_PERIOD_SLIDE_MAX);
+}
+
 uint32_t tk_frames_to_control(const tk_engine *e)
 {
     return TK_CONTROL_FRAMES - (uint32_t)(e->frame % TK_CONTROL_FRAMES);
@@ -101,10 +110,18 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
     tk_voice *v = tk_channel_voice(e, track);
     if (!v)
         return;
-    int32_t pitch = clampi(ch->pitch_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
-    if (ch->glissando && ch->target_units != ch->pitch_units)
-        pitch = (pitch + 32) / 64 * 64;
-    v->pitch_units = (float)clampi(pitch + ch->pitch_offset_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+    if (amiga(e) && v->ins->kind == TK_KIND_SAMPLE) {
+        int32_t period = ch->period;
+        if (ch->glissando && ch->target_period != ch->period)
+            period = tk_pt_period_at(tk_pt_note_index(period, ch->pt_finetune), ch->pt_finetune);
+        v->pitch_units = tk_period_to_units(period + ch->period_offset, (float)v->ins->base_note,
+                                            v->ins->sample_rate_hz);
+    } else {
+        int32_t pitch = clampi(ch->pitch_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+        if (ch->glissando && ch->target_units != ch->pitch_units)
+            pitch = (pitch + 32) / 64 * 64;
+        v->pitch_units = (float)clampi(pitch + ch->pitch_offset_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+    }
     v->volume = (float)clampi(ch->volume + ch->volume_offset, 0, 64) / 64.0f;
     v->pan = (float)(ch->pan - 128) / 128.0f;
     const tk_instrument *ins = v->ins;
@@ -146,9 +163,11 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
         tk_midi_program(e, track, c->instrument);
         ch->instrument = c->instrument;
-        ch->volume = 64;
+        /* ProTracker: the sample's own volume is the channel's new volume, not a gain. */
+        ch->volume = amiga(e) ? clampi((int32_t)(ins->volume * 64.0f + 0.5f), 0, 64) : 64;
         ch->pan = clampi((int32_t)(ins->pan * 128.0f) + 128, 0, 255);
         ch->finetune = ins->finetune;
+        ch->pt_finetune = (int8_t)(ins->finetune / 16);
         ch->cutoff = -1;
         ch->resonance = -1;
     }
@@ -166,14 +185,19 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
             /* E5x tunes the note on its own row, over the instrument's finetune
              * (ProTracker and FastTracker II both read it before the period). */
             int32_t fine = finetune_nibble(e, track, c);
-            if (fine >= 0)
+            if (fine >= 0) {
                 ch->finetune = (int8_t)(fine * 16 - 128);
+                ch->pt_finetune = (int8_t)(fine < 8 ? fine : fine - 16);
+            }
             int32_t pitch = (int32_t)c->note * 64 + ch->finetune / 2;
+            int32_t period = tk_pt_period(c->note, ch->pt_finetune);
             ch->note = c->note;
             if (tone_porta && old) {
                 ch->target_units = pitch;
+                ch->target_period = period;
             } else if (old && ins->glide_s > 0.0f && old->ins == ins && !old->released) {
                 ch->pitch_units = ch->target_units = pitch;
+                ch->period = ch->target_period = period;
                 tk_voice_legato(e, old, (float)pitch);
             } else {
                 if (old)
@@ -183,6 +207,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
                 ch->pitch_units = ch->target_units = pitch;
+                ch->period = ch->target_period = period;
                 if (!(ch->vibrato_wave & 4))
                     ch->vibrato_pos = 0;
                 if (!(ch->tremolo_wave & 4))
@@ -246,8 +271,16 @@ static void slide_byte(int32_t *value, int32_t fallback, uint8_t param)
     *value = clampi(v, 0, 255);
 }
 
-static void tone_porta(tk_channel *ch)
+static void tone_porta(tk_engine *e, tk_channel *ch)
 {
+    if (amiga(e)) {
+        int32_t speed = ch->mem_tone_porta;
+        if (ch->period < ch->target_period)
+            ch->period = ch->period + speed > ch->target_period ? ch->target_period : ch->period + speed;
+        else if (ch->period > ch->target_period)
+            ch->period = ch->period - speed < ch->target_period ? ch->target_period : ch->period - speed;
+        return;
+    }
     int32_t speed = ch->mem_tone_porta * 4;
     if (ch->pitch_units < ch->target_units)
         ch->pitch_units = ch->pitch_units + speed > ch->target_units ? ch->target_units : ch->pitch_units + speed;
@@ -258,7 +291,10 @@ static void tone_porta(tk_channel *ch)
 static void vibrato(tk_engine *e, tk_channel *ch)
 {
     int32_t depth = ch->mem_vibrato & 15, speed = ch->mem_vibrato >> 4;
-    ch->pitch_offset_units = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 32;
+    if (amiga(e))
+        ch->period_offset = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 128;
+    else
+        ch->pitch_offset_units = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 32;
     ch->vibrato_pos = (uint8_t)((ch->vibrato_pos + speed) & 63);
 }
 
@@ -304,6 +340,27 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
 {
     tk_channel *ch = &e->channel[track];
     uint8_t p = fx.param, x = p >> 4, y = p & 15;
+    if (amiga(e)) {
+        /* ProTracker has no memory for slides: a 00 parameter slides by 0. */
+        switch (fx.cmd) {
+        case FX_PORTA_UP: ch->mem_porta_up = p; return;
+        case FX_PORTA_DOWN: ch->mem_porta_down = p; return;
+        case FX_TONE_VOL:
+        case FX_VIB_VOL:
+        case FX_VOLSLIDE: ch->mem_volslide = p; return;
+        case FX_EXTENDED:
+            switch (x) {
+            case 0x1: slide_period(ch, -(int32_t)y); return;
+            case 0x2: slide_period(ch, (int32_t)y); return;
+            case 0xA: ch->volume = clampi(ch->volume + y, 0, 64); return;
+            case 0xB: ch->volume = clampi(ch->volume - y, 0, 64); return;
+            case 0x5: ch->pt_finetune = (int8_t)(y < 8 ? y : (int32_t)y - 16); return;
+            default: break;
+            }
+            break;
+        default: break;
+        }
+    }
     switch (fx.cmd) {
     case FX_PORTA_UP: remember(&ch->mem_porta_up, p); break;
     case FX_PORTA_DOWN: remember(&ch->mem_porta_down, p); break;
@@ -385,14 +442,30 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_ARP:
         if (p) {
             uint32_t phase = e->tick % 3;
-            ch->pitch_offset_units = (phase == 1 ? x : phase == 2 ? y : 0) * 64;
+            int32_t semis = phase == 1 ? x : phase == 2 ? y : 0;
+            if (amiga(e)) {
+                int32_t at = tk_pt_note_index(ch->period, ch->pt_finetune);
+                ch->period_offset = semis ? tk_pt_period_at(at + semis, ch->pt_finetune) - ch->period : 0;
+            } else {
+                ch->pitch_offset_units = semis * 64;
+            }
         }
         break;
-    case FX_PORTA_UP: ch->pitch_units += 4 * ch->mem_porta_up; break;
-    case FX_PORTA_DOWN: ch->pitch_units -= 4 * ch->mem_porta_down; break;
-    case FX_TONE_PORTA: tone_porta(ch); break;
+    case FX_PORTA_UP:
+        if (amiga(e))
+            slide_period(ch, -(int32_t)ch->mem_porta_up);
+        else
+            ch->pitch_units += 4 * ch->mem_porta_up;
+        break;
+    case FX_PORTA_DOWN:
+        if (amiga(e))
+            slide_period(ch, (int32_t)ch->mem_porta_down);
+        else
+            ch->pitch_units -= 4 * ch->mem_porta_down;
+        break;
+    case FX_TONE_PORTA: tone_porta(e, ch); break;
     case FX_VIBRATO: vibrato(e, ch); break;
-    case FX_TONE_VOL: tone_porta(ch); volume_slide(ch, ch->mem_volslide); break;
+    case FX_TONE_VOL: tone_porta(e, ch); volume_slide(ch, ch->mem_volslide); break;
     case FX_VIB_VOL: vibrato(e, ch); volume_slide(ch, ch->mem_volslide); break;
     case FX_TREMOLO: tremolo(e, ch); break;
     case FX_VOLSLIDE: volume_slide(ch, ch->mem_volslide); break;
@@ -646,6 +719,7 @@ void tk_replayer_tick(tk_engine *e)
     tk_follow_tick(e);
     for (uint32_t t = 0; t < tracks; t++) {
         e->channel[t].pitch_offset_units = 0;
+        e->channel[t].period_offset = 0;
         e->channel[t].volume_offset = 0;
     }
     if (e->tick == 0) {

@@ -82,6 +82,14 @@ enum tk_lfo_dest { TK_LFO_OFF = 0, TK_LFO_PITCH, TK_LFO_CUTOFF, TK_LFO_AMP, TK_L
 enum tk_loop_mode { TK_LOOP_NONE = 0, TK_LOOP_FORWARD, TK_LOOP_PINGPONG };
 enum tk_interpolation { TK_INTERP_LINEAR = 0, TK_INTERP_CUBIC = 1 };
 
+/* Whose replay rules a song follows (tracker.model.song.Playback). */
+enum tk_playback {
+    TK_PLAY_NATIVE = 0,        /* FastTracker II linear pitch, our volume model */
+    TK_PLAY_PROTRACKER = 1,    /* Amiga periods, ProTracker 2 quirks */
+    TK_PLAY_FASTTRACKER2 = 2,
+    TK_PLAY_SCREAMTRACKER3 = 3,
+};
+
 typedef struct tk_adsr {
     float attack_s;                 /* 0..20 */
     float decay_s;                  /* 0..20 */
@@ -158,6 +166,7 @@ typedef struct tk_song {
     uint32_t rows_per_bar;          /* 1..256: where a cue at the bar's end starts */
     float master_volume;            /* 0..2 */
     uint8_t interpolation;          /* enum tk_interpolation */
+    uint8_t playback;               /* enum tk_playback */
     uint32_t order_count;           /* 1..256 */
     const uint16_t *orders;         /* pattern index per order position */
     uint32_t restart_order;         /* where the song loops to after its end */

@@ -79,6 +79,10 @@ typedef struct tk_channel {
     int32_t cutoff;                 /* -1 = instrument's; else 0..255 from Zxx/Wxy */
     int32_t resonance;              /* -1 = instrument's; else 0..255 from Qxx/Yxy */
     int8_t finetune;                /* E5x overrides the instrument's */
+    int32_t period;                 /* ProTracker songs: Amiga period (pitch_units unused) */
+    int32_t target_period;          /* tone portamento target */
+    int32_t period_offset;          /* arpeggio/vibrato for this tick only */
+    int8_t pt_finetune;             /* -8..7 eighth semitones, picks the period table */
 
     /* effect memories, FastTracker II style: 00 repeats the last value */
     uint8_t mem_porta_up, mem_porta_down, mem_tone_porta, mem_vibrato, mem_tremolo;
@@ -269,5 +273,17 @@ void tk_follow_tick(tk_engine *e);
 
 /* tables.c */
 extern const uint8_t tk_vibrato_sine[32];
+
+/* periods.c: Amiga periods (songs that follow ProTracker) */
+#define TK_PT_NOTES 36              /* ProTracker's three octaves */
+#define TK_PT_FIRST_NOTE 48         /* its C-1 is our C-4 (period 856) */
+#define TK_PERIOD_SLIDE_MIN 113     /* slides stop here: ProTracker's highest note (B-3) */
+#define TK_PERIOD_SLIDE_MAX 856     /* and its lowest (C-1) */
+#define TK_PERIOD_MIN 28            /* shortest period turned into a pitch (vibrato past B-3) */
+#define TK_AMIGA_CLOCK_HZ 3546895.0 /* PAL Paula: a sample step every period ticks of this */
+int32_t tk_pt_period(uint8_t note, int8_t finetune);
+int32_t tk_pt_note_index(int32_t period, int8_t finetune);
+int32_t tk_pt_period_at(int32_t index, int8_t finetune);
+float tk_period_to_units(int32_t period, float base_note, float sample_rate_hz);
 
 #endif

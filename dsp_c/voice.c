@@ -208,7 +208,10 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     }
 
     /* Balance pan law: the centre is unity on both sides. */
-    float amp = ins->volume * v->volume * v->velocity * v->amp_level;
+    /* In a ProTracker song the instrument's volume already is the channel's (replayer.c). */
+    float gain = e->song && e->song->playback == TK_PLAY_PROTRACKER && v->live_note == TK_NOTE_NONE
+                     ? 1.0f : ins->volume;
+    float amp = gain * v->volume * v->velocity * v->amp_level;
     float pan = clampf(v->pan, -1.0f, 1.0f);
     float left = pan > 0.0f ? 1.0f - pan : 1.0f, right = pan < 0.0f ? 1.0f + pan : 1.0f;
     set_gain_target(v, amp * left, amp * right, ramp_frames);

@@ -80,6 +80,12 @@ _LOOPS = {
     "pingpong": lib.TK_LOOP_PINGPONG,
 }
 _INTERPOLATION = {"linear": lib.TK_INTERP_LINEAR, "cubic": lib.TK_INTERP_CUBIC}
+_PLAYBACK = {
+    "native": lib.TK_PLAY_NATIVE,
+    "protracker": lib.TK_PLAY_PROTRACKER,
+    "fasttracker2": lib.TK_PLAY_FASTTRACKER2,
+    "screamtracker3": lib.TK_PLAY_SCREAMTRACKER3,
+}
 
 
 def pack_cell(cell: Cell) -> bytes:
@@ -134,6 +140,7 @@ class CompiledSong:
         s.rows_per_bar = song.rows_per_bar
         s.master_volume = song.master_volume
         s.interpolation = _INTERPOLATION[song.interpolation]
+        s.playback = _PLAYBACK[song.playback]
         orders = ffi.new("uint16_t[]", song.order)
         self._keep.append(orders)
         s.order_count = len(song.order)

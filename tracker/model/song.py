@@ -79,6 +79,13 @@ class MidiMapping(StrictModel):
         return self
 
 
+Playback = Literal["native", "protracker", "fasttracker2", "screamtracker3"]
+"""Whose rules the replayer follows: our own (FastTracker II's linear pitch, our volume
+model), or those of the tracker an imported module was written in, so it keeps sounding
+as it did there after editing: ProTracker (Amiga periods and its quirks), FastTracker II
+or Scream Tracker 3."""
+
+
 class Song(StrictModel):
     schema_version: int = SCHEMA_VERSION
     title: str = Field(default="", max_length=NAME_MAX_CHARS)
@@ -89,6 +96,7 @@ class Song(StrictModel):
     rows_per_bar: int = Field(default=16, ge=1, le=256)  # display only
     master_volume: float = Field(default=1.0, ge=0.0, le=2.0)
     interpolation: Literal["linear", "cubic"] = "cubic"
+    playback: Playback = "native"
     tracks: list[Track] = Field(min_length=1, max_length=MAX_TRACKS)
     # Instrument number n (as written in cells) is instruments[n - 1].
     instruments: list[Instrument] = Field(default_factory=list, max_length=INSTRUMENT_MAX)

@@ -1,0 +1,112 @@
+"""Songs that follow ProTracker (playback "protracker") keep pitch as an Amiga period:
+notes come from ProTracker's period tables, slides move the period (uneven in pitch) and
+stop at B-3 (113) and C-1 (856), and a sample's volume becomes the channel's volume.
+
+A one-cycle sine sample of CYCLE frames at 8363 Hz, base note C-5, sounds at
+AMIGA_CLOCK / period / CYCLE Hz, so each tick's frequency gives its period back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.dsp.helpers import (
+    TICK,
+    frequency_hz,
+    make_song,
+    render_ticks,
+    sample_instrument,
+    tick_level,
+    windows,
+)
+
+AMIGA_CLOCK_HZ = 3546895.0
+CYCLE = 16
+MOD_RATE_HZ = 8363
+
+
+def sine_cycle(finetune: int = 0, volume: float = 1.0) -> object:
+    cycle = np.sin(2 * np.pi * np.arange(CYCLE) / CYCLE).astype(np.float32) * 0.5
+    ref_fields = {
+        "base_note": 60,
+        "finetune": finetune * 16,
+        "volume": volume,
+        "loop": "forward",
+        "loop_start_frames": 0,
+        "loop_end_frames": CYCLE,
+    }
+    instrument = sample_instrument(cycle, **ref_fields)
+    sample = instrument.sample.model_copy(update={"sample_rate_hz": MOD_RATE_HZ})
+    return instrument.model_copy(update={"sample": sample})
+
+
+def periods(rows: list[str], ticks: int, finetune: int = 0, speed: int = 6) -> list[float]:
+    song = make_song(rows, [sine_cycle(finetune)], speed=speed, playback="protracker")
+    out = render_ticks(song, ticks)
+    return [AMIGA_CLOCK_HZ / (frequency_hz(w[64:]) * CYCLE) for w in windows(out[:, 0], TICK)]
+
+
+def test_c5_is_period_428_and_a_native_song_differs() -> None:
+    assert periods(["C-5 01 .. 000"], 2) == pytest.approx([428, 428], abs=0.05)
+    native = make_song(["C-5 01 .. 000"], [sine_cycle()], playback="native")
+    hz = frequency_hz(render_ticks(native, 1)[64:, 0])
+    assert hz == pytest.approx(MOD_RATE_HZ / CYCLE, rel=1e-4)  # native: C-5 is 8363 Hz
+
+
+def test_notes_come_from_the_period_table() -> None:
+    got = periods(["C-4 01 .. 000", "D#4 .. .. 000", "B-6 .. .. 000"], 3, speed=1)
+    assert got == pytest.approx([856, 720, 113], rel=1e-3)  # zero crossings at 2 kHz: 0.1 %
+
+
+def test_finetune_picks_its_own_table() -> None:
+    # ProTracker's finetune -8 table starts one semitone lower: its C-1 is 907.
+    assert periods(["C-4 01 .. 000"], 1, finetune=-8) == pytest.approx([907], abs=0.05)
+    assert periods(["C-5 01 .. 000"], 1, finetune=7) == pytest.approx([407], abs=0.05)
+    # E5x on the note's row overrides the instrument's (x=F is -1).
+    assert periods(["C-5 01 .. E5F"], 1) == pytest.approx([431], abs=0.05)
+
+
+def test_porta_up_subtracts_from_the_period_each_tick_and_stops_at_113() -> None:
+    got = periods(["C-5 01 .. 110"], 6)
+    assert got == pytest.approx([428, 412, 396, 380, 364, 348], abs=0.05)
+    high = periods(["B-6 01 .. 1FF"], 3)
+    assert high == pytest.approx([113, 113, 113], rel=1e-3)
+
+
+def test_porta_down_adds_and_stops_at_856() -> None:
+    got = periods(["C-4 01 .. 205"], 3)
+    assert got == pytest.approx([856, 856, 856], abs=0.05)
+    assert periods(["C-5 01 .. 203"], 3) == pytest.approx([428, 431, 434], abs=0.05)
+
+
+def test_slides_have_no_memory() -> None:
+    # 100 after 110 does not slide (FastTracker II would repeat the 10).
+    assert periods(["C-5 01 .. 110", "--- .. .. 100"], 8, speed=4)[4:] == pytest.approx(
+        [380] * 4, abs=0.05
+    )
+
+
+def test_fine_slides_move_the_period_once() -> None:
+    assert periods(["C-5 01 .. E14"], 3) == pytest.approx([424, 424, 424], abs=0.05)
+    assert periods(["C-5 01 .. E24"], 2) == pytest.approx([432, 432], abs=0.05)
+
+
+def test_tone_porta_moves_the_period_toward_the_note() -> None:
+    got = periods(["C-5 01 .. 000", "D-5 .. .. 310"], 12, speed=6)
+    assert got[6:] == pytest.approx([428, 412, 396, 381, 381, 381], abs=0.05)
+
+
+def test_arpeggio_takes_neighbour_periods_from_the_table() -> None:
+    got = periods(["C-5 01 .. 047"], 6, speed=6)
+    # ticks 0..5: base, +4 semitones (E-2 = 339), +7 (G-2 = 285), base, +4, +7
+    assert got == pytest.approx([428, 339, 285, 428, 339, 285], abs=0.05)
+
+
+def test_the_sample_volume_is_the_channel_volume() -> None:
+    quiet = make_song(
+        ["C-5 01 .. 000", "--- .. .. C40"], [sine_cycle(volume=0.5)], speed=2, playback="protracker"
+    )
+    level = tick_level(render_ticks(quiet, 4))
+    # The sample's volume 32 is where the channel starts; C40 sets 64, twice as loud.
+    assert level[3] == pytest.approx(2 * level[1], rel=0.02)
