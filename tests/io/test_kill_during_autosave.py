@@ -51,6 +51,11 @@ def autosave_and_recover_forever(path: Path, first: int) -> None:
 def test_autosave_and_recovery_killed_at_any_moment_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "song.json"
     save_project(Project(song=version(0)), path)
+    # Kill times span about two rounds however fast this machine is at the moment.
+    started = time.perf_counter()
+    write_autosave(load_project(path), version(0))
+    save_project(load_project(autosave_path(path)), path)
+    round_s = time.perf_counter() - started
     rng = random.Random(7)
     first = 1
     mid_write = 0
@@ -61,7 +66,7 @@ def test_autosave_and_recovery_killed_at_any_moment_lose_nothing(tmp_path: Path)
                 autosave_and_recover_forever(path, first)
             finally:
                 os._exit(0)
-        time.sleep(rng.uniform(0.0, 0.02))
+        time.sleep(rng.uniform(0.0, 2.5 * round_s))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         mid_write += any(tmp_path.glob(".*.tmp"))
@@ -72,5 +77,7 @@ def test_autosave_and_recovery_killed_at_any_moment_lose_nothing(tmp_path: Path)
         if backup_path(path).exists():
             assert number(backup_path(path)) <= song_k
         first = max(song_k, number(autosave) if autosave.exists() else 0) + 1
-    assert first > KILLS  # the workers got through more rounds than there were kills
-    assert mid_write > 0  # and some kills landed in the middle of a write
+    # Not vacuous, even on a loaded machine: the workers got through whole writes between
+    # kills, and many kills landed in the middle of one.
+    assert first > KILLS // 10
+    assert mid_write >= 10

@@ -58,5 +58,7 @@ def test_a_save_killed_at_any_moment_leaves_a_whole_version(tmp_path: Path) -> N
             k = int(song.title.removeprefix("v"))
             assert song == version(k), f"{saved.name} is not a whole version"
         first = int(load_project(path).song.title.removeprefix("v")) + 1
-    assert first > KILLS  # the savers got through more saves than there were kills
-    assert seen_mid_save > 0  # and some kills did land in the middle of a save
+    # Not vacuous, even on a loaded machine: the workers got through whole writes between
+    # kills, and many kills landed in the middle of one.
+    assert first > KILLS // 10
+    assert seen_mid_save >= 10
