@@ -112,7 +112,7 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
         return;
     if (amiga(e) && v->ins->kind == TK_KIND_SAMPLE) {
         int32_t period = ch->period;
-        if (ch->glissando && ch->target_period != ch->period)
+        if (ch->glissando && ch->target_period != 0)
             period = tk_pt_period_at(tk_pt_note_index(period, ch->pt_finetune), ch->pt_finetune);
         v->pitch_units = tk_period_to_units(period + ch->period_offset, (float)v->ins->base_note,
                                             v->ins->sample_rate_hz);
@@ -197,7 +197,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 ch->target_period = period;
             } else if (old && ins->glide_s > 0.0f && old->ins == ins && !old->released) {
                 ch->pitch_units = ch->target_units = pitch;
-                ch->period = ch->target_period = period;
+                ch->period = period; /* ProTracker: only 3xx sets a target (PortaTarget.mod) */
                 tk_voice_legato(e, old, (float)pitch);
             } else {
                 if (old)
@@ -207,7 +207,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
                 ch->pitch_units = ch->target_units = pitch;
-                ch->period = ch->target_period = period;
+                ch->period = period; /* ProTracker: only 3xx sets a target (PortaTarget.mod) */
                 if (!(ch->vibrato_wave & 4))
                     ch->vibrato_pos = 0;
                 if (!(ch->tremolo_wave & 4))
@@ -275,10 +275,14 @@ static void tone_porta(tk_engine *e, tk_channel *ch)
 {
     if (amiga(e)) {
         int32_t speed = ch->mem_tone_porta;
+        if (ch->target_period == 0)
+            return;
         if (ch->period < ch->target_period)
             ch->period = ch->period + speed > ch->target_period ? ch->target_period : ch->period + speed;
         else if (ch->period > ch->target_period)
             ch->period = ch->period - speed < ch->target_period ? ch->target_period : ch->period - speed;
+        if (ch->period == ch->target_period)
+            ch->target_period = 0; /* reached: a later 3xx has nowhere to go (PortaTarget.mod) */
         return;
     }
     int32_t speed = ch->mem_tone_porta * 4;

@@ -110,3 +110,17 @@ def test_the_sample_volume_is_the_channel_volume() -> None:
     level = tick_level(render_ticks(quiet, 4))
     # The sample's volume 32 is where the channel starts; C40 sets 64, twice as loud.
     assert level[3] == pytest.approx(2 * level[1], rel=0.02)
+
+
+def test_a_reached_porta_target_is_forgotten() -> None:
+    # PortaTarget.mod: once 3xx arrives, a later 300 does not slide back after a 2xx.
+    rows = ["C-5 01 .. 000", "D-5 .. .. 3FF", "--- .. .. 204", "--- .. .. 300"]
+    got = periods(rows, 8, speed=2)
+    assert got[2:] == pytest.approx([428, 381, 381, 385, 385, 385], abs=0.05)
+
+
+def test_a_new_note_without_porta_keeps_the_old_target() -> None:
+    # PortaTarget.mod: C-5 slides toward G-5 (285), a new C-5 does not reset the target.
+    rows = ["C-5 01 .. 000", "G-5 .. .. 301", "C-5 .. .. 000", "--- .. .. 310"]
+    got = periods(rows, 8, speed=2)
+    assert got[4:] == pytest.approx([428, 428, 428, 412], abs=0.05)
