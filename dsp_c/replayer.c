@@ -379,6 +379,8 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_JUMP:
         e->next_order = p;
         e->pattern_break = 1;
+        if (amiga(e))
+            e->next_row = -1; /* ProTracker: Bxx clears a Dxx left of it (PatternJump.mod) */
         break;
     case FX_BREAK:
         /* The parameter is decimal-coded: D10 is row 10 (ProTracker, FastTracker II). */
@@ -637,6 +639,7 @@ static void advance_row(tk_engine *e)
         e->in_pattern_delay = 1;
         return;
     }
+    e->in_pattern_delay_done = e->in_pattern_delay;
     e->in_pattern_delay = 0;
     uint32_t old_order = e->order;
     uint32_t bar_rows = s->rows_per_bar ? s->rows_per_bar : 16;
@@ -653,6 +656,9 @@ static void advance_row(tk_engine *e)
             }
         }
         e->row = e->next_row >= 0 ? (uint32_t)e->next_row : 0;
+        /* ProTracker: after an EEx row delay, a break skips its target row (DelayBreak.mod). */
+        if (amiga(e) && e->in_pattern_delay_done)
+            e->row++;
     } else if (e->loop_jump_row >= 0) {
         e->row = (uint32_t)e->loop_jump_row;
     } else if (++e->row >= s->patterns[e->pattern].rows) {

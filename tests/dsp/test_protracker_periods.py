@@ -124,3 +124,29 @@ def test_a_new_note_without_porta_keeps_the_old_target() -> None:
     rows = ["C-5 01 .. 000", "G-5 .. .. 301", "C-5 .. .. 000", "--- .. .. 310"]
     got = periods(rows, 8, speed=2)
     assert got[4:] == pytest.approx([428, 428, 428, 412], abs=0.05)
+
+
+def rows_played(rows: list[str], ticks: int, playback: str = "protracker") -> list[int]:
+    from tests.dsp.helpers import start
+
+    song = make_song(rows, [sine_cycle()], speed=1, playback=playback)
+    run = start(song)
+    run.render(ticks * TICK)
+    return [event.row for event in run.rows()]
+
+
+def test_bxx_clears_a_break_left_of_it() -> None:
+    # PatternJump.mod: D05 then B00 on the same row jumps to row 0 of position 0.
+    rows = ["C-5 01 .. 000", "--- .. .. D05 | --- .. .. B00", "--- .. .. 000"]
+    rows = [r if "|" in r else f"{r} | --- .. .. 000" for r in rows]
+    assert rows_played(rows + ["--- .. .. 000 | --- .. .. 000"] * 5, 5)[:4] == [0, 1, 0, 1]
+
+
+def test_a_break_after_a_row_delay_skips_its_target_row() -> None:
+    # DelayBreak.mod: EE1 with D02 on one row: row 2 is not played, row 3 is.
+    rows = ["C-5 01 .. 000", "--- .. .. EE1 | --- .. .. D02"] + [
+        "--- .. .. 000 | --- .. .. 000"
+    ] * 6
+    rows[0] = f"{rows[0]} | --- .. .. 000"
+    order = rows_played(rows + ["--- .. .. 000 | --- .. .. 000"], 5)
+    assert order[:4] == [0, 1, 1, 3]
