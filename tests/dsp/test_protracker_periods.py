@@ -135,18 +135,16 @@ def rows_played(rows: list[str], ticks: int, playback: str = "protracker") -> li
     return [event.row for event in run.rows()]
 
 
+EMPTY2 = "--- .. .. 000 | --- .. .. 000"
+
+
 def test_bxx_clears_a_break_left_of_it() -> None:
     # PatternJump.mod: D05 then B00 on the same row jumps to row 0 of position 0.
-    rows = ["C-5 01 .. 000", "--- .. .. D05 | --- .. .. B00", "--- .. .. 000"]
-    rows = [r if "|" in r else f"{r} | --- .. .. 000" for r in rows]
-    assert rows_played(rows + ["--- .. .. 000 | --- .. .. 000"] * 5, 5)[:4] == [0, 1, 0, 1]
+    rows = ["C-5 01 .. 000 | --- .. .. 000", "--- .. .. D05 | --- .. .. B00", *[EMPTY2] * 6]
+    assert rows_played(rows, 5)[:4] == [0, 1, 0, 1]
 
 
 def test_a_break_after_a_row_delay_skips_its_target_row() -> None:
     # DelayBreak.mod: EE1 with D02 on one row: row 2 is not played, row 3 is.
-    rows = ["C-5 01 .. 000", "--- .. .. EE1 | --- .. .. D02"] + [
-        "--- .. .. 000 | --- .. .. 000"
-    ] * 6
-    rows[0] = f"{rows[0]} | --- .. .. 000"
-    order = rows_played(rows + ["--- .. .. 000 | --- .. .. 000"], 5)
-    assert order[:4] == [0, 1, 1, 3]
+    rows = ["C-5 01 .. 000 | --- .. .. 000", "--- .. .. EE1 | --- .. .. D02", *[EMPTY2] * 6]
+    assert rows_played(rows, 5)[:4] == [0, 1, 1, 3]
