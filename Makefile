@@ -8,7 +8,7 @@ KERNEL_SOURCES := $(wildcard dsp_c/*.c dsp_c/*.h) build.py
 KERNEL_STAMP := $(VENV)/.kernel-stamp
 SONG ?=
 
-.PHONY: run test lint typecheck layers pytest bench keys-doc render system-deps test-system-deps kernel clean
+.PHONY: run test lint typecheck layers pytest bench fuzz keys-doc render system-deps test-system-deps kernel clean
 
 # The terminal UI on the demo song (or SONG=path.json); without a sound card it runs silent.
 run: $(KERNEL_STAMP)
@@ -34,6 +34,16 @@ pytest: $(KERNEL_STAMP)
 
 bench: $(KERNEL_STAMP) | test-system-deps
 	$(PY) -m bench
+
+# Fuzz each module loader (atheris) for FUZZ_SECONDS from seeds of each layout, plus the files
+# in MODULES=dir if given. A crashing input is saved in build/fuzz/; make it a test in tests/io/.
+FUZZ_SECONDS ?= 60
+MODULES ?=
+fuzz: $(STAMP)
+	mkdir -p build/fuzz/mod
+	$(PY) -m tests.fuzz.seeds build/fuzz/mod
+	$(PY) tests/fuzz/fuzz_mod.py -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=5 \
+		-artifact_prefix=build/fuzz/ build/fuzz/mod $(MODULES)
 
 # docs/keys.md is made from the key table (tracker/ui/keymap.py); a test checks it is current.
 keys-doc: $(STAMP)

@@ -1,5 +1,5 @@
 """The `tracker` command: play and render songs, list audio devices, create projects,
-export and import MIDI files.
+export and import MIDI files and modules.
 
 User mistakes (a missing file, a broken project, a bad option) end with one
 line on stderr and a non-zero exit code, never a traceback.
@@ -94,17 +94,27 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--tracks", type=int, default=8, help="tracks in an empty song (default 8)")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    export = commands.add_parser("export", help="export a song as a Standard MIDI File")
+    export = commands.add_parser(
+        "export", help="export a song as a Standard MIDI File or a ProTracker module"
+    )
     export.add_argument("song", nargs="?", type=Path, help="project file (default: the demo song)")
     export.add_argument(
-        "-o", "--output", type=_midi_path, required=True, help="file to write (.mid or .midi)"
+        "-o",
+        "--output",
+        type=_export_path,
+        required=True,
+        help="file to write (.mid or .midi: MIDI; .mod: ProTracker module)",
     )
 
-    import_ = commands.add_parser("import", help="import a Standard MIDI File as a new project")
-    import_.add_argument("file", type=_midi_path, help="file to read (.mid or .midi)")
+    import_ = commands.add_parser(
+        "import", help="import a Standard MIDI File or a module as a new project"
+    )
+    import_.add_argument(
+        "file", type=_import_path, help="file to read (.mid, .midi, or a module: .mod, .xm, .s3m)"
+    )
     import_.add_argument("-o", "--output", type=Path, required=True, help="project file to write")
     import_.add_argument(
-        "--rows-per-beat", type=int, default=4, help="rows per quarter note (default 4)"
+        "--rows-per-beat", type=int, default=4, help="MIDI: rows per quarter note (default 4)"
     )
     import_.add_argument("--force", action="store_true", help="overwrite an existing file")
     _sync_parser(commands)
@@ -138,17 +148,27 @@ def _sync_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         )
 
 
-def _midi_path(text: str) -> Path:
+def _suffixed_path(text: str, suffixes: Sequence[str]) -> Path:
     # A type for argparse: a wrong suffix is a usage error, reported before any work is done.
-    from tracker.io.smf import SUFFIXES
-
     path = Path(text)
-    if path.suffix.lower() not in SUFFIXES:
-        supported = ", ".join(SUFFIXES)
+    if path.suffix.lower() not in suffixes:
+        supported = ", ".join(suffixes)
         raise argparse.ArgumentTypeError(
             f"{text}: unsupported format {path.suffix or '(no suffix)'!r}; supported: {supported}"
         )
     return path
+
+
+def _export_path(text: str) -> Path:
+    from tracker.io import mod, smf
+
+    return _suffixed_path(text, (*smf.SUFFIXES, *mod.SUFFIXES))
+
+
+def _import_path(text: str) -> Path:
+    from tracker.io import modules, smf
+
+    return _suffixed_path(text, (*smf.SUFFIXES, *modules.SUFFIXES))
 
 
 def _load(path: Path | None) -> Project:
@@ -311,20 +331,34 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from tracker.io import mod
+    from tracker.io.samples import write_atomic
     from tracker.io.smf import export_smf
 
     project = _load(args.song)
+    tracks = len(project.song.tracks)
+    if args.output.suffix.lower() in mod.SUFFIXES:
+        try:
+            data = mod.save_mod(project)
+        except ProjectError as error:
+            raise UserError(f"{args.output.name}: {error}") from None
+        try:
+            write_atomic(args.output, lambda file: file.write(data))
+        except ProjectError as error:
+            raise UserError(str(error)) from None
+        print(f"wrote {args.output} ({tracks} channels)", file=sys.stderr)
+        return 0
     samples = {sha: audio.frames for sha, audio in project.samples.items()}
     try:
         export_smf(project.song, samples, args.output)
     except ProjectError as error:
         raise UserError(str(error)) from None
-    tracks = len(project.song.tracks)
     print(f"wrote {args.output} ({tracks} tracks and a tempo track)", file=sys.stderr)
     return 0
 
 
 def _import(args: argparse.Namespace) -> int:
+    from tracker.io import modules
     from tracker.io.smf import import_smf
 
     if args.output.exists() and not args.force:
@@ -332,10 +366,14 @@ def _import(args: argparse.Namespace) -> int:
     if not 1 <= args.rows_per_beat <= 32:
         raise UserError(f"--rows-per-beat {args.rows_per_beat}: must be between 1 and 32")
     try:
-        song = import_smf(args.file, rows_per_beat=args.rows_per_beat)
-        save_project(Project(song=song, samples={}, path=args.output), args.output)
+        if args.file.suffix.lower() in modules.SUFFIXES:
+            project = modules.load_module(args.file)
+        else:
+            project = Project(song=import_smf(args.file, rows_per_beat=args.rows_per_beat))
+        save_project(project, args.output)
     except ProjectError as error:
         raise UserError(str(error)) from None
+    song = project.song
     print(
         f"wrote {args.output} ({len(song.tracks)} tracks, {len(song.patterns)} patterns, "
         f"{song.tempo_bpm} BPM)",

@@ -1,0 +1,69 @@
+"""Seed inputs for the module fuzzers: small valid modules of each layout the MOD loader
+reads, so the fuzzer starts past the signature check instead of guessing its way there.
+
+    .venv/bin/python -m tests.fuzz.seeds build/fuzz/mod
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+from tracker.io.mod import PERIODS, mod_sample, save_mod
+from tracker.io.project import Project
+from tracker.model import EFFECT_COMMANDS, Cell, Effect, Pattern, Song, Track
+
+_SINE = bytes(round(100 * math.sin(i / 5)) & 0xFF for i in range(64))
+
+
+def _project(tracks: int) -> Project:
+    instruments = [
+        mod_sample(_SINE, name="looped", volume=48, finetune=-3, loop=(8, 40)),
+        mod_sample(_SINE[:32], name="short", finetune=5),
+        mod_sample(b"", name="empty"),
+    ]
+    rows = [[Cell()] * tracks for _ in range(64)]
+    for row in range(0, 64, 2):
+        effect = Effect(command=EFFECT_COMMANDS[row % 16], param=row * 4 + 1)
+        rows[row][row % tracks] = Cell(
+            note=36 + row % len(PERIODS), instrument=1 + row % 3, effects=(effect,)
+        )
+    song = Song(
+        tracks=[Track() for _ in range(tracks)],
+        instruments=[instrument for instrument, _ in instruments],
+        patterns=[Pattern(rows=rows), Pattern.empty(64, tracks)],
+        order=[0, 1, 0],
+        restart_order=1,
+    )
+    return Project(song, {i.sample.sha256: audio for i, audio in instruments})
+
+
+def seeds() -> dict[str, bytes]:
+    """name -> bytes: M.K., 6CHN, 12CH, FLT8 and a 15-sample Soundtracker module."""
+    four, eight = save_mod(_project(4)), save_mod(_project(8))
+    # FLT8 stores an 8-channel pattern as two 4-channel ones; any bytes do as a seed.
+    flt8 = eight[:1080] + b"FLT8" + eight[1084:]
+    # Soundtracker: 15 sample headers, no signature; finetunes must be 0.
+    headers = bytearray(four[20 : 20 + 15 * 30])
+    for slot in range(15):
+        headers[slot * 30 + 24] = 0
+    soundtracker = four[:20] + bytes(headers) + four[950:1080] + four[1084:]
+    return {
+        "mk.mod": four,
+        "6chn.mod": save_mod(_project(6)),
+        "12ch.mod": save_mod(_project(12)),
+        "flt8.mod": flt8,
+        "soundtracker.mod": soundtracker,
+    }
+
+
+def main(folder: str) -> None:
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, data in seeds().items():
+        (target / f"seed-{name}").write_bytes(data)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
