@@ -239,9 +239,12 @@ static void retrigger(tk_engine *e, uint32_t track)
     tk_channel *ch = &e->channel[track];
     tk_voice *old = tk_channel_voice(e, track);
     const tk_instrument *ins = instrument(e, ch->instrument);
-    if (!old || !ins)
+    /* A sample that has played to its end starts again too (ProTracker, FastTracker II):
+     * only a track that never played a note has nothing to retrigger. */
+    if (!ins || ch->voice_serial == 0 || e->song->track[track].midi_only)
         return;
-    tk_voice_fade(e, old);
+    if (old)
+        tk_voice_fade(e, old);
     tk_voice *v = tk_voice_alloc(e);
     tk_voice_start(e, v, ins, ch->instrument, (uint8_t)track, (float)ch->pitch_units, 0);
     ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
@@ -392,6 +395,8 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
             break; /* F00 does nothing here; ProTracker stopped the song */
         if (p < 0x20)
             e->speed_ticks = p;
+        else if (amiga(e))
+            e->pending_tempo_bpm = p; /* ProTracker: from the next tick on (TempoChange.mod) */
         else
             tk_replayer_set_tempo(e, p);
         break;
@@ -588,6 +593,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->frames_to_tick = 0;
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
+    e->pending_tempo_bpm = 0;
     e->rng = 0x2545F491u;
     e->cue = TK_CUE_NONE;
     tk_follow_started(e);
@@ -762,6 +768,10 @@ void tk_replayer_tick(tk_engine *e)
     e->tick_acc_fp += e->tick_frames_fp;
     e->frames_to_tick = (uint32_t)(e->tick_acc_fp >> 32);
     e->tick_acc_fp &= 0xffffffffu;
+    if (e->pending_tempo_bpm) {
+        tk_replayer_set_tempo(e, e->pending_tempo_bpm);
+        e->pending_tempo_bpm = 0;
+    }
     tk_midi_clock_tick(e, e->frames_to_tick);
     e->tick_clocks = 24.0 / ((double)e->speed_ticks * (e->song->rows_per_beat ? e->song->rows_per_beat : 4));
 

@@ -146,6 +146,7 @@ struct tk_engine {
     uint8_t pattern_delay;          /* EEx: rows left to repeat */
     uint8_t in_pattern_delay;
     uint8_t in_pattern_delay_done;  /* the row just ended was repeated by EEx */
+    uint32_t pending_tempo_bpm;     /* ProTracker: Fxx tempo taking effect after this tick, 0 none */
     int32_t loop_jump_row;          /* E6x: row to jump back to at the end of this row, -1 none */
     uint32_t rng;                   /* xorshift32 for random vibrato/tremolo waveforms */
     uint32_t cue;                   /* order (song) or pattern to go to after this pattern, TK_CUE_NONE */

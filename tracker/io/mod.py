@@ -209,6 +209,7 @@ def load_mod(data: bytes, source: str = "song.mod") -> Project:
             tempo_bpm=_tempo(data, layout),
             speed_ticks=6,
             playback="protracker",
+            master_volume=_master_volume(layout.channels),
             tracks=[Track(pan=TRACK_PANS[t % len(TRACK_PANS)]) for t in range(layout.channels)],
             instruments=instruments,
             patterns=patterns,
@@ -469,6 +470,13 @@ def _text(raw: bytes) -> str:
 
 
 # ---- export ---------------------------------------------------------------------------
+
+
+def _master_volume(channels: int) -> float:
+    """Headroom for `channels` full-volume channels: Paula sums half of them on each side,
+    and the sum must stay under the master limiter's knee (0.8) so it is never squashed."""
+    per_side = max(1, (channels + 1) // 2)
+    return round(min(1.0, 0.7 / per_side), 3)
 
 
 def save_mod(project: Project) -> bytes:
