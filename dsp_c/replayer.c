@@ -29,6 +29,18 @@ static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : 
 /* Songs that follow ProTracker keep pitch as an Amiga period (periods.c). */
 static int amiga(const tk_engine *e) { return e->song->playback == TK_PLAY_PROTRACKER; }
 
+static int visited(const tk_engine *e, uint32_t order, uint32_t row)
+{
+    return (e->visited[order & 255][(row & 255) >> 3] >> (row & 7)) & 1;
+}
+
+static void set_visited(tk_engine *e, uint32_t order, uint32_t row, int on)
+{
+    uint8_t bit = (uint8_t)(1u << (row & 7));
+    uint8_t *byte = &e->visited[order & 255][(row & 255) >> 3];
+    *byte = on ? (uint8_t)(*byte | bit) : (uint8_t)(*byte & ~bit);
+}
+
 static void slide_period(tk_channel *ch, int32_t delta)
 {
     /* ProTracker stops slides at its highest and lowest notes. */
@@ -594,6 +606,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
     e->pending_tempo_bpm = 0;
+    memset(e->visited, 0, sizeof e->visited);
     e->rng = 0x2545F491u;
     e->cue = TK_CUE_NONE;
     tk_follow_started(e);
@@ -620,6 +633,7 @@ void tk_replayer_stop(tk_engine *e)
 void tk_replayer_song_changed(tk_engine *e)
 {
     const tk_song *s = e->song;
+    memset(e->visited, 0, sizeof e->visited); /* its rows are not the ones played */
     if (e->mode == TK_STOPPED)
         return;
     if (s->order_count == 0 || s->pattern_count == 0) {
@@ -650,12 +664,11 @@ static void advance_row(tk_engine *e)
     uint32_t old_order = e->order;
     uint32_t bar_rows = s->rows_per_bar ? s->rows_per_bar : 16;
     int bar_ended = (e->row + 1) % bar_rows == 0;
-    int wrapped = 0, pattern_ended = 0;
+    int wrapped = 0, pattern_ended = 0, cued = 0;
 
     if (e->pattern_break) {
         if (e->mode == TK_PLAY_SONG && !e->loop_pattern) {
             if (e->next_order >= 0) {
-                wrapped = (uint32_t)e->next_order <= old_order; /* a jump back loops the song */
                 e->order = (uint32_t)e->next_order;
             } else {
                 e->order++;
@@ -666,12 +679,17 @@ static void advance_row(tk_engine *e)
         if (amiga(e) && e->in_pattern_delay_done)
             e->row++;
     } else if (e->loop_jump_row >= 0) {
+        /* E6x plays its rows again: they count as new until the loop is done. */
+        for (uint32_t r = (uint32_t)e->loop_jump_row; r <= e->row; r++)
+            set_visited(e, e->order, r, 0);
         e->row = (uint32_t)e->loop_jump_row;
     } else if (++e->row >= s->patterns[e->pattern].rows) {
         pattern_ended = 1;
         e->row = 0;
         if (e->mode == TK_PLAY_SONG && !e->loop_pattern)
             e->order++;
+        else if (e->mode == TK_PLAY_SONG)
+            memset(e->visited[e->order & 255], 0, sizeof e->visited[0]); /* looped on purpose */
     }
     if (e->mode == TK_PLAY_SONG && e->order >= s->order_count) {
         e->order = s->restart_order < s->order_count ? s->restart_order : 0;
@@ -685,6 +703,7 @@ static void advance_row(tk_engine *e)
             e->pattern = e->cue;
         e->row = 0;
         wrapped = 0;
+        cued = 1;
         e->cue = TK_CUE_NONE;
     }
     e->next_order = e->next_row = e->loop_jump_row = -1;
@@ -694,6 +713,10 @@ static void advance_row(tk_engine *e)
         e->pattern = 0;
     if (e->row >= s->patterns[e->pattern].rows)
         e->row = 0; /* a break past the end of the next pattern lands on row 0 */
+    if (e->mode == TK_PLAY_SONG && !e->loop_pattern && !cued && visited(e, e->order, e->row))
+        wrapped = 1; /* back to a row already played: the song goes round from here */
+    if (wrapped || cued)
+        memset(e->visited, 0, sizeof e->visited);
     if (e->order != old_order || e->row == 0)
         for (uint32_t t = 0; t < s->tracks; t++)
             if (e->channel[t].loop_count == 0)
@@ -742,6 +765,8 @@ void tk_replayer_tick(tk_engine *e)
         e->row_start_frame = e->frame;
         e->playing_pattern = e->pattern;
         e->playing_row = e->row;
+        if (e->mode == TK_PLAY_SONG && !e->in_pattern_delay)
+            set_visited(e, e->order, e->row, 1);
         tk_event ev = { .type = TK_EVT_POSITION, .frame = e->frame, .order = e->order,
                         .pattern = e->pattern, .row = e->row };
         tk_emit_event(e, &ev);

@@ -147,6 +147,9 @@ struct tk_engine {
     uint8_t in_pattern_delay;
     uint8_t in_pattern_delay_done;  /* the row just ended was repeated by EEx */
     uint32_t pending_tempo_bpm;     /* ProTracker: Fxx tempo taking effect after this tick, 0 none */
+    /* Rows played since the song started, a bit per (order, row): the song has ended when
+     * it comes back to one (a jump back to rows not yet played is not an end). */
+    uint8_t visited[256][256 / 8];
     int32_t loop_jump_row;          /* E6x: row to jump back to at the end of this row, -1 none */
     uint32_t rng;                   /* xorshift32 for random vibrato/tremolo waveforms */
     uint32_t cue;                   /* order (song) or pattern to go to after this pattern, TK_CUE_NONE */
