@@ -34,11 +34,9 @@ static int visited(const tk_engine *e, uint32_t order, uint32_t row)
     return (e->visited[order & 255][(row & 255) >> 3] >> (row & 7)) & 1;
 }
 
-static void set_visited(tk_engine *e, uint32_t order, uint32_t row, int on)
+static void set_visited(tk_engine *e, uint32_t order, uint32_t row)
 {
-    uint8_t bit = (uint8_t)(1u << (row & 7));
-    uint8_t *byte = &e->visited[order & 255][(row & 255) >> 3];
-    *byte = on ? (uint8_t)(*byte | bit) : (uint8_t)(*byte & ~bit);
+    e->visited[order & 255][(row & 255) >> 3] |= (uint8_t)(1u << (row & 7));
 }
 
 static void slide_period(tk_channel *ch, int32_t delta)
@@ -679,9 +677,9 @@ static void advance_row(tk_engine *e)
         if (amiga(e) && e->in_pattern_delay_done)
             e->row++;
     } else if (e->loop_jump_row >= 0) {
-        /* E6x plays its rows again: they count as new until the loop is done. */
-        for (uint32_t r = (uint32_t)e->loop_jump_row; r <= e->row; r++)
-            set_visited(e, e->order, r, 0);
+        /* E6x plays rows again, and whatever a break inside the loop led to: all count as
+         * new until the loop is done (PatLoop-Break.mod breaks out and back in). */
+        memset(e->visited, 0, sizeof e->visited);
         e->row = (uint32_t)e->loop_jump_row;
     } else if (++e->row >= s->patterns[e->pattern].rows) {
         pattern_ended = 1;
@@ -766,7 +764,7 @@ void tk_replayer_tick(tk_engine *e)
         e->playing_pattern = e->pattern;
         e->playing_row = e->row;
         if (e->mode == TK_PLAY_SONG && !e->in_pattern_delay)
-            set_visited(e, e->order, e->row, 1);
+            set_visited(e, e->order, e->row);
         tk_event ev = { .type = TK_EVT_POSITION, .frame = e->frame, .order = e->order,
                         .pattern = e->pattern, .row = e->row };
         tk_emit_event(e, &ev);
