@@ -537,12 +537,28 @@ static void row_start(tk_engine *e, uint32_t track)
         }
     }
     /* A row repeated by EEx runs its continuous effects again, not its tick-0 ones
-     * (docs/effects.md): a fine slide or E6x counts once. */
-    if (e->in_pattern_delay)
+     * (docs/effects.md): a fine slide or E6x counts once. ProTracker runs its fine slides
+     * and note delays on every repetition (PatternDelaysRetrig.mod). */
+    if (e->in_pattern_delay) {
+        if (!amiga(e))
+            return;
+        if (delay) {
+            ch->delay_tick = delay;
+            ch->delayed = *c;
+        }
+        for (uint32_t i = 0; i < columns; i++) {
+            uint8_t x = c->fx[i].param >> 4;
+            if (c->fx[i].cmd == FX_EXTENDED && (x == 0x1 || x == 0x2 || x == 0xA || x == 0xB))
+                fx_row(e, track, c->fx[i]);
+        }
         return;
+    }
     for (uint32_t i = 0; i < columns; i++)
         if (c->fx[i].cmd != TK_FX_NONE)
             fx_row(e, track, c->fx[i]);
+    /* ProTracker's E9x also retriggers on tick 0 when the row has no note (PTRetrigger.mod). */
+    if (amiga(e) && c->note > TK_NOTE_MAX && ch->retrig_ticks)
+        retrigger(e, track);
 }
 
 /* ---- transport ----------------------------------------------------------- */
