@@ -148,3 +148,16 @@ def test_a_break_after_a_row_delay_skips_its_target_row() -> None:
     # DelayBreak.mod: EE1 with D02 on one row: row 2 is not played, row 3 is.
     rows = ["C-5 01 .. 000 | --- .. .. 000", "--- .. .. EE1 | --- .. .. D02", *[EMPTY2] * 6]
     assert rows_played(rows, 5)[:4] == [0, 1, 1, 3]
+
+
+def test_fine_slides_run_on_every_row_delay_repetition() -> None:
+    # PatternDelaysRetrig.mod: E12 on a row repeated twice by EE2 slides three times.
+    got = periods(["C-5 01 .. E12 EE2", "--- .. .. ... ..."], 4, speed=1)
+    assert got == pytest.approx([426, 424, 422, 422], abs=0.05)
+
+
+def test_native_songs_slide_once_per_delayed_row() -> None:
+    song = make_song(["C-5 01 .. E14 EE2", "--- .. .. ... ..."], [sine_cycle()], speed=1)
+    out = render_ticks(song, 4)
+    hz = [frequency_hz(w[64:]) for w in windows(out[:, 0], TICK)]
+    assert hz[1] == pytest.approx(hz[2], rel=1e-4)  # the repetition does not slide again
