@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 KERNEL_SOURCES := $(wildcard dsp_c/*.c dsp_c/*.h) build.py
 KERNEL_STAMP := $(VENV)/.kernel-stamp
 SONG ?=
+# The folder `make conformance` compares; empty means the OpenMPT test cases in /work/shared.
+DIR ?=
 
-.PHONY: run test lint typecheck layers pytest bench fuzz keys-doc render system-deps test-system-deps kernel clean
+.PHONY: run test lint typecheck layers pytest bench conformance fuzz keys-doc render system-deps test-system-deps kernel clean
 
 # The terminal UI on the demo song (or SONG=path.json); without a sound card it runs silent.
 run: $(KERNEL_STAMP)
@@ -34,6 +36,10 @@ pytest: $(KERNEL_STAMP)
 
 bench: $(KERNEL_STAMP) | test-system-deps
 	$(PY) -m bench
+
+# Our render of every module in DIR against openmpt123's, as a table; a report, so it passes.
+conformance: $(KERNEL_STAMP) | test-system-deps
+	$(PY) -m tests.conformance $(DIR)
 
 # Fuzz each module loader (atheris) for FUZZ_SECONDS from seeds of each layout, plus the files
 # in MODULES=dir if given. A crashing input is saved in build/fuzz/; make it a test in tests/io/.
@@ -85,12 +91,14 @@ system-deps:
 	ldconfig -p | grep -q 'libportaudio.so.2 ' || missing="$$missing libportaudio2"; \
 	$(APT_INSTALL)
 
-# To test and benchmark: a JACK server (dummy driver) and its tools; tmux for terminal runs.
+# To test and benchmark: a JACK server (dummy driver) and its tools; tmux for terminal runs;
+# openmpt123, the reference player the conformance comparison renders with.
 test-system-deps: system-deps
 	@missing=""; \
 	command -v jackd >/dev/null || missing="$$missing jackd2"; \
 	ldconfig -p | grep -q 'libjack.so.0 ' || missing="$$missing libjack-jackd2-0"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	command -v openmpt123 >/dev/null || missing="$$missing openmpt123"; \
 	$(APT_INSTALL)
 
 clean:
