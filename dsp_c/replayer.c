@@ -213,6 +213,9 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 if (old)
                     tk_voice_fade(e, old);
                 tk_voice *v = tk_voice_alloc(e);
+                /* ProTracker: 9xx past the end of a looped sample starts it in its loop. */
+                if (amiga(e) && ins->loop_mode != TK_LOOP_NONE && offset_frames >= ins->sample_frames)
+                    offset_frames = ins->loop_start_frames;
                 tk_voice_start(e, v, ins, ch->instrument, (uint8_t)track, (float)pitch, offset_frames);
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
@@ -620,6 +623,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
     e->pending_tempo_bpm = 0;
+    e->end_pending = 0;
     memset(e->visited, 0, sizeof e->visited);
     e->rng = 0x2545F491u;
     e->cue = TK_CUE_NONE;
@@ -630,6 +634,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
 
 void tk_replayer_stop(tk_engine *e)
 {
+    e->end_pending = 0;
     if (e->mode == TK_STOPPED)
         return;
     tk_midi_transport_stop(e);
@@ -737,18 +742,8 @@ static void advance_row(tk_engine *e)
                 e->channel[t].loop_row = 0;
     if (wrapped) {
         tk_emit(e, TK_EVT_SONG_END, e->frame + e->frames_to_tick);
-        if (e->stop_at_end) {
-            /* let the last notes ring out through their releases */
-            for (uint32_t t = 0; t < s->tracks; t++) {
-                tk_voice *v = tk_channel_voice(e, t);
-                if (v)
-                    tk_voice_release(v);
-            }
-            tk_midi_transport_stop(e);
-            e->mode = TK_STOPPED;
-            atomic_store_explicit(&e->playing, 0, memory_order_relaxed);
-            tk_emit(e, TK_EVT_STOPPED, e->frame + e->frames_to_tick);
-        }
+        if (e->stop_at_end)
+            e->end_pending = 1; /* the song's last tick still plays to its end */
     }
 }
 
@@ -764,10 +759,31 @@ void tk_replayer_set_speed(tk_engine *e, uint32_t ticks)
     }
 }
 
+/* The song has played to its end (stop_at_end): let the last notes ring out through their
+ * releases. */
+static void end_song(tk_engine *e)
+{
+    e->end_pending = 0;
+    for (uint32_t t = 0; t < e->song->tracks; t++) {
+        tk_voice *v = tk_channel_voice(e, t);
+        if (v)
+            tk_voice_release(v);
+    }
+    tk_midi_transport_stop(e);
+    e->mode = TK_STOPPED;
+    atomic_store_explicit(&e->playing, 0, memory_order_relaxed);
+    tk_emit(e, TK_EVT_STOPPED, e->frame);
+}
+
 void tk_replayer_tick(tk_engine *e)
 {
     const tk_song *s = e->song;
     uint32_t tracks = s->tracks;
+
+    if (e->end_pending) {
+        end_song(e);
+        return;
+    }
 
     tk_follow_tick(e);
     for (uint32_t t = 0; t < tracks; t++) {

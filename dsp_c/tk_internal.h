@@ -146,6 +146,7 @@ struct tk_engine {
     uint8_t pattern_delay;          /* EEx: rows left to repeat */
     uint8_t in_pattern_delay;
     uint8_t in_pattern_delay_done;  /* the row just ended was repeated by EEx */
+    uint8_t end_pending;            /* stop_at_end: the song ends when its last tick has played */
     uint32_t pending_tempo_bpm;     /* ProTracker: Fxx tempo taking effect after this tick, 0 none */
     /* Rows played since the song started, a bit per (order, row): the song has ended when
      * it comes back to one (a jump back to rows not yet played is not an end). */

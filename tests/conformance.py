@@ -88,13 +88,15 @@ ENVELOPE_FLAT_DB: Final = 1.0
 """An envelope whose standard deviation is below this has no shape to correlate: a held
 tone whose only ripples are a player's declicks (ours fades a retriggered note over 2 ms,
 which moves a 10 ms block by up to 0.7 dB; openmpt123 without ramping does not)."""
-FLUX_WINDOW: Final = 512
+FLUX_WINDOW: Final = 256
 FLUX_FLOOR_DB: Final = 40.0
 """Log magnitudes are floored this far below the largest bin the signal's peak could give."""
 FLUX_HOP_MS: Final = 1
 ONSET_WINDOW_S: Final = 4.0
 ONSET_MAX_LAG_MS: Final = 50
 ONSET_QUIET: Final = 0.1
+ONSET_PEAK_SPREADS: Final = 20.0
+"""An onset's flux peak stands this many median absolute deviations above the window's median."""
 """A window whose onset strength is below this fraction of the song's strongest window, in
 both renders, has too little onset energy to time and is skipped."""
 PITCH_FRAME: Final = 4096
@@ -328,7 +330,9 @@ def _envelope_metrics(
     errors = np.abs(a - b)[judged]
     median_db = float(np.median(errors)) if len(errors) else 0.0
     p95_db = float(np.percentile(errors, 95)) if len(errors) else 0.0
-    return _pearson(a, b), median_db, p95_db, offset, edges
+    # r over the same blocks as the errors: a note's ramped end beside silence is a player's
+    # own shaping, and a few such blocks would otherwise decide r for a sparse song.
+    return _pearson(a[~edges], b[~edges]), median_db, p95_db, offset, edges
 
 
 def _silence_edges(sounding: Bools) -> Bools:
@@ -400,6 +404,12 @@ def _onset_metrics(mono_ours: Floats, mono_ref: Floats, rate_hz: int) -> tuple[f
     flux_ref = _spectral_flux(mono_ref, rate_hz)
     width = int(ONSET_WINDOW_S * 1000 / FLUX_HOP_MS)
     lag = ONSET_MAX_LAG_MS // FLUX_HOP_MS
+    # The first and last lag-width of a render have no neighbours to be timed against, and
+    # hold only the edges of the render itself (sound starting from nothing at frame 0,
+    # the cut at the song's end), which each player shapes its own way: not timed.
+    for flux in (flux_ours, flux_ref):
+        flux[:lag] = 0.0
+        flux[max(len(flux) - lag, 0) :] = 0.0
     spans = [
         (start, min(start + width, len(flux_ours)))
         for start in range(0, len(flux_ours), width)
@@ -425,9 +435,18 @@ def _onset_metrics(mono_ours: Floats, mono_ref: Floats, rate_hz: int) -> tuple[f
 
 
 def _loud_windows(flux: Floats, spans: list[tuple[int, int]]) -> Bools:
-    """Windows whose onset strength (max minus median flux) is near the song's strongest."""
+    """Windows with an onset: a flux peak near the song's strongest that also stands far
+    out of the window's own spread. A held low tone's flux ripples with the waveform's
+    phase under the short window; timing that ripple would measure phase, not onsets."""
     strength: Floats = np.array([flux[s:e].max() - np.median(flux[s:e]) for s, e in spans])
-    loud: Bools = (strength > 0) & (strength >= ONSET_QUIET * strength.max())
+    spread: Floats = np.array(
+        [np.median(np.abs(flux[s:e] - np.median(flux[s:e]))) for s, e in spans]
+    )
+    loud: Bools = (
+        (strength > 0)
+        & (strength >= ONSET_QUIET * strength.max())
+        & (strength >= ONSET_PEAK_SPREADS * spread)
+    )
     return loud
 
 

@@ -24,8 +24,8 @@ RATE = 48000
 SECONDS = 9.0
 NOTES_HZ = (110.0, 220.0, 261.63, 329.63, 392.0, 440.0, 523.25, 659.26, 880.0)
 MOD_FOLDER = conformance.DEFAULT_DIR / "mod"
-SHORT_MODULE = MOD_FOLDER / "ArpWraparound.mod"  # 3.24 s, loud from start to end
-SHORT_MODULE_SECONDS = 3.24  # openmpt123 --info: "Duration...: 00:03.240"
+SHORT_MODULE = MOD_FOLDER / "TempoChange.mod"  # 2.72 s of notes: onsets and pitch to time
+SHORT_MODULE_FRAMES = 130370  # openmpt123 --info: "Duration...: 00:02.716" at 48 kHz
 
 Stereo = npt.NDArray[np.float32]
 
@@ -176,7 +176,7 @@ def test_openmpt123_agrees_with_itself_end_to_end(tmp_path: Path) -> None:
     assert metrics.envelope_r == pytest.approx(1.0)
     assert metrics.pitch_frames > 0 and metrics.onset_windows > 0
     # Stereo at 48 kHz, ending at the song end: no fade-out past it, no second subsong.
-    assert first.shape == (round(SHORT_MODULE_SECONDS * RATE), 2)
+    assert first.shape == (SHORT_MODULE_FRAMES, 2)
     assert np.abs(first).max() > 0.1
     assert list(MOD_FOLDER.glob("*.wav")) == []  # rendered elsewhere, not beside the module
 
@@ -195,11 +195,11 @@ def test_the_report_lists_each_module_and_writes_csv(
     assert conformance.main([str(folder), "--csv", str(table)]) == 0
 
     out = capsys.readouterr().out
-    assert "mod/ArpWraparound.mod" in out and "mod/junk.s3m" in out
+    assert "mod/TempoChange.mod" in out and "mod/junk.s3m" in out
     assert "notes.txt" not in out
     assert "s3m: 0/1 passed (1 unsupported, 0 errors)" in out
     rows = list(csv.DictReader(table.open()))
-    assert [row["module"] for row in rows] == ["mod/ArpWraparound.mod", "mod/junk.s3m"]
+    assert [row["module"] for row in rows] == ["mod/TempoChange.mod", "mod/junk.s3m"]
     assert rows[1]["result"] == "unsupported"
     assert rows[0]["result"] in {"PASS", "FAIL", "unsupported", "error"}
 
