@@ -177,9 +177,20 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         ch->volume = amiga(e) ? clampi((int32_t)(ins->volume * 64.0f + 0.5f), 0, 64) : 64;
         ch->pan = clampi((int32_t)(ins->pan * 128.0f) + 128, 0, 255);
         ch->finetune = ins->finetune;
-        ch->pt_finetune = (int8_t)(ins->finetune / 16);
+        /* ProTracker: a lone instrument number keeps the sounding note's finetune
+         * (PortaSwapPT.mod, InstrSwapRetrigger.mod). */
+        if (!amiga(e) || c->note <= TK_NOTE_MAX)
+            ch->pt_finetune = (int8_t)(ins->finetune / 16);
         ch->cutoff = -1;
         ch->resonance = -1;
+        /* ProTracker: another sample without a new note to start it (a lone number, or one
+         * beside 3xx) takes over when the sounding one's loop or end comes round. */
+        tk_voice *sounding = tk_channel_voice(e, track);
+        int starts = c->note <= TK_NOTE_MAX && !tone_porta;
+        if (amiga(e) && sounding && !starts && sounding->ins != ins) {
+            sounding->swap_ins = ins;
+            sounding->swap_number = c->instrument;
+        }
     }
     tk_voice *old = tk_channel_voice(e, track);
 

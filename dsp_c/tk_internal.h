@@ -28,6 +28,9 @@ typedef struct tk_voice {
     uint8_t released;               /* note-off seen */
     uint8_t sample_ended;           /* a one-shot sample ran out: fades at the next update */
     const tk_instrument *ins;
+    const tk_instrument *swap_ins;  /* ProTracker: the sample to go on with when this one's
+                                       loop (or end) comes round; NULL none */
+    uint8_t swap_number;            /* its instrument number */
     uint64_t serial;                /* start order, for stealing the oldest */
 
     /* pitch, in 1/64 semitone; note n is n*64 */

@@ -296,6 +296,23 @@ static uint32_t render_sample(tk_engine *e, tk_voice *v, float *left, float *rig
         if (done == n && count > (int64_t)k)
             break;
         /* at a boundary */
+        if (step > 0 && v->swap_ins) {
+            /* ProTracker's Paula reloads the new sample's loop here (PTInstrSwap.mod); a new
+             * sample without a loop plays its silent one-shot loop: silence. */
+            ins = v->ins = v->swap_ins;
+            v->instrument_number = v->swap_number;
+            v->swap_ins = NULL;
+            loop = ins->loop_mode;
+            if (ins->kind != TK_KIND_SAMPLE || loop == TK_LOOP_NONE ||
+                ins->loop_end_frames <= ins->loop_start_frames || ins->loop_end_frames > ins->sample_frames)
+                return done;
+            start = (int64_t)ins->loop_start_frames << FP_SHIFT;
+            end = (int64_t)ins->loop_end_frames << FP_SHIFT;
+            v->pos_fp = start;
+            if (v->step_fp < 0)
+                v->step_fp = -v->step_fp;
+            continue;
+        }
         if (step > 0) {
             if (loop == TK_LOOP_NONE)
                 return done;

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.dsp.helpers import (
+    SAMPLE_AUDIO,
     TICK,
     frequency_hz,
     make_song,
@@ -161,3 +162,30 @@ def test_native_songs_slide_once_per_delayed_row() -> None:
     out = render_ticks(song, 4)
     hz = [frequency_hz(w[64:]) for w in windows(out[:, 0], TICK)]
     assert hz[1] == pytest.approx(hz[2], rel=1e-4)  # the repetition does not slide again
+
+
+def scaled_cycle(scale: float, looped: bool = True) -> object:
+    instrument = sine_cycle()
+    audio = SAMPLE_AUDIO[instrument.sample.sha256] * scale
+    fields = {"loop": "forward", "loop_start_frames": 0, "loop_end_frames": CYCLE} if looped else {}
+    other = sample_instrument(audio[:, 0], base_note=60, volume=1.0, **fields)
+    sample = other.sample.model_copy(update={"sample_rate_hz": MOD_RATE_HZ})
+    return other.model_copy(update={"sample": sample})
+
+
+def test_a_lone_instrument_number_swaps_the_sample_at_its_loop_end() -> None:
+    # PTInstrSwap.mod: no retrigger; the new sample's loop takes over when the old one's
+    # comes round (a 16-frame loop: within the tick), at the sounding note's pitch.
+    song = make_song(
+        ["C-5 01 .. 000", "--- 02 .. 000", "--- 03 .. 000"],
+        [sine_cycle(), scaled_cycle(0.5), scaled_cycle(0.5, looped=False)],
+        speed=1,
+        playback="protracker",
+    )
+    out = render_ticks(song, 3)
+    level = tick_level(out, skip=TICK // 2)  # the old loop finishes in the tick's first 93 frames
+    assert level[1] == pytest.approx(level[0] / 2, rel=0.02)
+    assert frequency_hz(windows(out[:, 0], TICK)[1][64:]) == pytest.approx(
+        AMIGA_CLOCK_HZ / 428 / CYCLE, rel=1e-3
+    )
+    assert level[2] < 1e-3  # a sample without a loop plays its silent one-shot loop
