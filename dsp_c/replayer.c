@@ -240,7 +240,9 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                     uint32_t to_control = tk_frames_to_control(e);
                     if (c->volume <= 64)
                         ch->volume = c->volume;
-                    apply_channel(e, track, to_control, to_control);
+                    /* ProTracker starts a sample at full volume on the tick (Paula has no
+                     * ramp): a ramp would move the attack, which the conformance times. */
+                    apply_channel(e, track, amiga(e) ? 0 : to_control, to_control);
                 }
             }
         }

@@ -1,4 +1,4 @@
-"""Each ProTracker effect, written into a small MOD by our own writer, rendered by our
+"""Each ProTracker effect, written into a small 4-channel MOD by our own writer, rendered by our
 engine and by openmpt123 (the reference player), and compared by the conformance recipe
 (tests/conformance.py). A module is 8 rows of a looped square wave plus a sine, at speed 6.
 """
@@ -28,12 +28,14 @@ def waves() -> tuple[list, dict]:
 
 
 def module(rows: list[str]) -> Project:
-    """`rows` as the pattern grid shows them (one track); 64 rows, the rest empty."""
+    """`rows` on the first of four tracks (a ProTracker M.K. file: players follow
+    ProTracker's rules only for those); 64 rows, the rest empty."""
     instruments, samples = waves()
-    cells = [[parse_cell(text, 1)] for text in rows]
-    cells += [[parse_cell("--- .. .. ...", 1)]] * (ROWS - len(cells))
+    empty = parse_cell("--- .. .. ...", 1)
+    cells = [[parse_cell(text, 1), empty, empty, empty] for text in rows]
+    cells += [[empty] * 4] * (ROWS - len(cells))
     song = Song(
-        tracks=[Track()],
+        tracks=[Track() for _ in range(4)],
         instruments=instruments,
         patterns=[Pattern(rows=cells)],
         order=[0],
@@ -62,6 +64,14 @@ CASES = {
     "EDx note delay": ["C-5 01 .. ED3", "D-5 02 .. ED1"],
     "EEx pattern delay": ["C-5 01 .. EE2", "D-5 02 .. ..."],
     "Fxx speed and tempo": ["C-5 01 .. F03", "D-5 02 .. F50", "E-5 01 .. F06"],
+    "Fxx tempo from the row's second tick": [
+        "C-5 01 .. F20",
+        "C-5 01 .. A0C",
+        "C-5 01 .. FFF",
+        "C-5 01 .. A0C",
+    ],
+    "4xy deep vibrato, no offset on tick 0": ["C-6 01 .. 41F", *["--- .. .. 41F"] * 12],
+    "Axy on a note every row": ["C-5 01 .. A0C"] * 6,
 }
 
 

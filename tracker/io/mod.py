@@ -263,6 +263,7 @@ def mod_sample(
         loop="none" if loop is None else "forward",
         loop_start_frames=0 if loop is None else loop[0],
         loop_end_frames=0 if loop is None else loop[1],
+        amp_env=MOD_ENVELOPE,
     )
     return instrument, audio
 
@@ -472,6 +473,10 @@ def _text(raw: bytes) -> str:
 # ---- export ---------------------------------------------------------------------------
 
 
+MOD_ENVELOPE: Final = Envelope(attack_s=0.0, decay_s=0.0, sustain=1.0, release_s=0.0)
+"""A MOD sample starts at full volume and plays to its end: Paula has no envelope."""
+
+
 def _master_volume(channels: int) -> float:
     """Headroom for `channels` full-volume channels: Paula sums half of them on each side,
     and the sum must stay under the master limiter's knee (0.8) so it is never squashed."""
@@ -580,7 +585,10 @@ def _export_instrument(project: Project, number: int) -> tuple[bytes, bytes]:
         ),
         (instrument.pan != 0.0, "has a pan, a MOD sample none"),
         (instrument.filter.type != "off", "has a filter, a MOD sample none"),
-        (instrument.amp_env != Envelope(), "has a shaped envelope, a MOD sample none"),
+        (
+            instrument.amp_env not in (MOD_ENVELOPE, Envelope()),
+            "has a shaped envelope, a MOD sample none",
+        ),
         (
             instrument.lfo.destination != "off" and instrument.lfo.depth > 0,
             "has an LFO, a MOD sample none",
