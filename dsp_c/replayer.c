@@ -276,7 +276,7 @@ static void retrigger(tk_engine *e, uint32_t track)
     ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
     ch->voice_serial = v->serial;
     uint32_t to_control = tk_frames_to_control(e);
-    apply_channel(e, track, to_control, to_control);
+    apply_channel(e, track, amiga(e) ? 0 : to_control, to_control);
 }
 
 /* ---- effects ------------------------------------------------------------- */
@@ -563,9 +563,15 @@ static void row_start(tk_engine *e, uint32_t track)
             ch->delayed = *c;
         }
         for (uint32_t i = 0; i < columns; i++) {
-            uint8_t x = c->fx[i].param >> 4;
-            if (c->fx[i].cmd == FX_EXTENDED && (x == 0x1 || x == 0x2 || x == 0xA || x == 0xB))
+            uint8_t x = c->fx[i].param >> 4, y = c->fx[i].param & 15;
+            if (c->fx[i].cmd != FX_EXTENDED)
+                continue;
+            if (x == 0x1 || x == 0x2 || x == 0xA || x == 0xB)
                 fx_row(e, track, c->fx[i]);
+            else if (x == 0x9 && y) {
+                ch->retrig_ticks = y; /* a repetition's tick 0 has no note: it retriggers */
+                retrigger(e, track);
+            }
         }
         return;
     }
