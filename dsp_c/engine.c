@@ -469,7 +469,7 @@ static void render_segment(tk_engine *e, float *out, float *const *stems, uint32
     uint32_t tracks = e->song ? e->song->tracks : 0;
     for (uint32_t t = 0; t < tracks; t++)
         memset(e->track_buf[t], 0, 2 * n * sizeof(float));
-    for (uint32_t i = 0; i < TK_MAX_VOICES; i++) {
+    for (uint32_t i = 0; i < e->voice_high; i++) {
         tk_voice *v = &e->voice[i];
         if (v->active && v->track < tracks)
             tk_voice_render(e, v, e->track_buf[v->track], n);
@@ -524,13 +524,15 @@ static void control_update(tk_engine *e)
     e->mod_phase -= floorf(e->mod_phase);
     e->mod_units = e->live_mod * TK_MOD_DEPTH_UNITS * sinf(6.2831853f * e->mod_phase);
     uint32_t active = 0;
-    for (uint32_t i = 0; i < TK_MAX_VOICES; i++) {
+    for (uint32_t i = 0; i < e->voice_high; i++) {
         tk_voice *v = &e->voice[i];
         if (!v->active)
             continue;
         tk_voice_update(e, v, TK_CONTROL_FRAMES, TK_CONTROL_FRAMES);
         active++;
     }
+    while (e->voice_high > 0 && !e->voice[e->voice_high - 1].active)
+        e->voice_high--;
     atomic_store_explicit(&e->voices_active, active, memory_order_relaxed);
     if (e->frame % TK_LEVELS_PERIOD_FRAMES == 0 && !e->metering_off)
         send_levels(e);

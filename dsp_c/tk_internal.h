@@ -183,6 +183,8 @@ struct tk_engine {
 
     tk_channel channel[TK_MAX_TRACKS];
     tk_voice voice[TK_MAX_VOICES];
+    uint32_t voice_high;            /* no voice at or above this index is active (voices are
+                                       taken lowest first, so the render loops stop here) */
     uint64_t voice_serial;
 
     /* mixer: per-sample ramped gains */

@@ -67,6 +67,9 @@ void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t
     tk_env_gate_on(&v->filter_env);
     tk_lfo_init(&v->lfo, seed ^ 0x85ebca6bu);
     v->active = 1;
+    uint32_t index = (uint32_t)(v - e->voice);
+    if (index >= e->voice_high)
+        e->voice_high = index + 1;
 }
 
 void tk_voice_legato(tk_engine *e, tk_voice *v, float new_pitch_units)
