@@ -12,7 +12,12 @@ from tracker.engine.compile import compile_song
 from tracker.engine.kernel import Kernel, SongEnded, Stopped
 from tracker.model import Song
 
-BLOCK_FRAMES = 4096
+BLOCK_FRAMES = 16384
+"""Frames a call renders while the song plays: the output does not depend on it, and each
+call costs some Python around the kernel (4096 frames a call rendered MODs 5 % slower)."""
+TAIL_BLOCK_FRAMES = 4096
+"""Frames a call renders once the song has stopped: the render ends at the first silent
+call, so smaller calls cut the silence after the release tail closer."""
 TAIL_MAX_S = 10.0
 """After the song ends, releases ring out for at most this long."""
 
@@ -64,7 +69,7 @@ def render_song(
     end_frame: int | None = None
     stopped_frame: int | None = None
     while True:
-        n = block_frames
+        n = block_frames if stopped_frame is None else min(block_frames, TAIL_BLOCK_FRAMES)
         if limit_frames is not None:
             n = min(n, limit_frames - done)
         if stopped_frame is not None:
