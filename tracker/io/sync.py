@@ -40,10 +40,18 @@ from tracker.io.project import (
     save_project,
     sync_folder,
 )
-from tracker.io.s3 import Bucket, Location, Missing, Offline, PreconditionFailed, S3Error
+from tracker.io.s3 import (
+    Bucket,
+    Location,
+    Missing,
+    Offline,
+    PreconditionFailed,
+    S3Error,
+    Stored,
+)
 from tracker.io.samples import load_sample, sample_path, samples_folder, write_atomic
 from tracker.model.instrument import SampleInstrument, SampleRef
-from tracker.model.merge import describe_parts, merge_songs
+from tracker.model.merge import MergeResult, describe_parts, merge_songs
 from tracker.model.song import Song
 
 __all__ = [
@@ -197,7 +205,9 @@ def push(
                 local, base, etag = outcome.local, outcome.base, outcome.etag
                 state, merged = outcome.state, True
                 continue
-            _save_state(project_path, location, key, written.etag, written.version_id, local, state)
+            _save_state(
+                project_path, location, key, Stored(local, written.etag, written.version_id)
+            )
             merged_note = " (with the remote's changes merged in)" if merged else ""
             return SyncResult(
                 f"pushed to {bucket.url(key)}{merged_note}; {_samples_note(sent, 'sent')}",
@@ -241,40 +251,21 @@ def _merge_remote(
     remote_song = _remote_song(bucket, key, remote.data)
     location = _state_location(state, bucket.location)
     if remote.data == local or remote_song == _song(local, project_path.name):
-        state = _save_state(
-            project_path, location, key, remote.etag, remote.version_id, remote.data, state
-        )
+        state = _save_state(project_path, location, key, remote)
         return _MergeOutcome(
             SyncResult(f"{bucket.url(key)} already holds this song", SyncStatus.IN_SYNC)
         )
     fetched = _fetch_samples(bucket, samples_folder(project_path), remote_song)
-    base_song = _song(base, "base.json") if base is not None else None
-    merge = merge_songs(base_song, _song(local, project_path.name), remote_song)
+    merge = _merge(project_path, local, base, remote_song)
     if merge.song is None:
-        copy = _save_conflict_copy(bucket, project_path, remote.data, remote_song)
-        _save_state(
-            project_path,
-            location,
-            key,
-            remote.etag,
-            remote.version_id,
-            remote.data,
-            state,
-            conflict_copy=copy.name,
-        )
+        kept = _keep_both(bucket, project_path, location, key, remote, remote_song, merge)
+        note = " and not pushed (push again to replace the remote with yours)"
         return _MergeOutcome(
-            SyncResult(
-                f"conflict in {describe_parts(merge.conflicts)}: the remote version is saved "
-                f"as {copy.name}; yours is unchanged and not pushed (push again to replace "
-                "the remote with yours)",
-                SyncStatus.LOCAL_AHEAD,
-                conflict_copy=copy,
-                samples_fetched=fetched,
-            )
+            dataclasses.replace(kept, message=kept.message + note, samples_fetched=fetched)
         )
     if merge.song == remote_song:  # nothing of ours the remote lacks: take it as it is
         _replace_local(project_path, remote.data)
-        _save_state(project_path, location, key, remote.etag, remote.version_id, remote.data, state)
+        _save_state(project_path, location, key, remote)
         return _MergeOutcome(
             SyncResult(
                 f"pulled {bucket.url(key)}: it had changes, there were none here to push",
@@ -284,9 +275,7 @@ def _merge_remote(
             )
         )
     merged = _write_song(project_path, merge.song)
-    state = _save_state(
-        project_path, location, key, remote.etag, remote.version_id, remote.data, state
-    )
+    state = _save_state(project_path, location, key, remote)
     return _MergeOutcome(None, merged, remote.data, remote.etag, state)
 
 
@@ -334,9 +323,7 @@ def pull(
         fetched = _fetch_samples(bucket, samples_folder(project_path), remote_song)
         if local is None or not local_changed or (state is None and local == remote.data):
             _replace_local(project_path, remote.data)
-            _save_state(
-                project_path, location, key, remote.etag, remote.version_id, remote.data, state
-            )
+            _save_state(project_path, location, key, remote)
             return SyncResult(
                 f"pulled {bucket.url(key)}; {_samples_note(fetched, 'fetched')}",
                 SyncStatus.IN_SYNC,
@@ -348,29 +335,12 @@ def pull(
                 f"nothing to pull; {project_path.name} has changes to push",
                 SyncStatus.LOCAL_AHEAD,
             )
-        base_song = _song(base, "base.json") if base is not None else None
-        merge = merge_songs(base_song, _song(local, project_path.name), remote_song)
+        merge = _merge(project_path, local, base, remote_song)
         if merge.song is None:
-            copy = _save_conflict_copy(bucket, project_path, remote.data, remote_song)
-            _save_state(
-                project_path,
-                location,
-                key,
-                remote.etag,
-                remote.version_id,
-                remote.data,
-                state,
-                conflict_copy=copy.name,
-            )
-            return SyncResult(
-                f"conflict in {describe_parts(merge.conflicts)}: the remote version is saved "
-                f"as {copy.name}; yours is unchanged",
-                SyncStatus.LOCAL_AHEAD,
-                conflict_copy=copy,
-                samples_fetched=fetched,
-            )
+            kept = _keep_both(bucket, project_path, location, key, remote, remote_song, merge)
+            return dataclasses.replace(kept, samples_fetched=fetched)
         _write_song(project_path, merge.song)
-        _save_state(project_path, location, key, remote.etag, remote.version_id, remote.data, state)
+        _save_state(project_path, location, key, remote)
         return SyncResult(
             f"merged {bucket.url(key)} into {project_path.name} "
             f"(remote changed {describe_parts(merge.remote_changes)}); push to share yours",
@@ -381,6 +351,32 @@ def pull(
         )
     except S3Error as error:
         raise _sync_error(error, "; nothing pulled" if isinstance(error, Offline) else "") from None
+
+
+def _merge(project_path: Path, local: bytes, base: bytes | None, remote: Song) -> MergeResult:
+    base_song = _song(base, "base.json") if base is not None else None
+    return merge_songs(base_song, _song(local, project_path.name), remote)
+
+
+def _keep_both(
+    bucket: Bucket,
+    project_path: Path,
+    location: Location,
+    key: str,
+    remote: Stored,
+    remote_song: Song,
+    merge: MergeResult,
+) -> SyncResult:
+    """The two sides changed the same parts: the remote goes beside ours as a conflict copy
+    and becomes the synced version, so the next push replaces it with ours on purpose."""
+    copy = _save_conflict_copy(bucket, project_path, remote.data, remote_song)
+    _save_state(project_path, location, key, remote, conflict_copy=copy.name)
+    return SyncResult(
+        f"conflict in {describe_parts(merge.conflicts)}: the remote version is saved "
+        f"as {copy.name}; yours is unchanged",
+        SyncStatus.LOCAL_AHEAD,
+        conflict_copy=copy,
+    )
 
 
 def _pull_version(
@@ -404,7 +400,7 @@ def _pull_version(
     _replace_local(project_path, old.data)
     # The base is the latest version: the old one shows as a local change, and a push
     # makes it the latest again (nothing later is lost; it stays in the bucket's history).
-    _save_state(project_path, location, key, latest.etag, latest.version_id, latest.data, state)
+    _save_state(project_path, location, key, latest)
     ahead = SyncStatus.IN_SYNC if old.data == latest.data else SyncStatus.LOCAL_AHEAD
     return SyncResult(
         f"pulled version {version_id} of {bucket.url(key)}; "
@@ -616,26 +612,24 @@ def _save_state(
     project_path: Path,
     location: Location,
     key: str,
-    etag: str,
-    version_id: str | None,
-    base: bytes,
-    previous: SyncState | None,
+    synced: Stored,
     conflict_copy: str | None = None,
 ) -> SyncState:
-    """Record a synced version: base.json first, then state.json, each atomically."""
+    """Record `synced` as the version both sides share: base.json first, then state.json,
+    each atomically."""
     state = SyncState(
         bucket=location.bucket,
         key=key,
         prefix=location.prefix,
         endpoint_url=location.endpoint_url,
-        etag=etag,
-        version_id=version_id,
+        etag=synced.etag,
+        version_id=synced.version_id,
         conflict_copy=conflict_copy,
     )
     folder = sync_folder(project_path)
     try:
         folder.mkdir(exist_ok=True)
-        write_atomic(folder / BASE_FILE, lambda file: file.write(base))
+        write_atomic(folder / BASE_FILE, lambda file: file.write(synced.data))
         _write_state(folder, state)
     except (OSError, ProjectError) as error:
         raise SyncError(f"{folder.name}: cannot save the sync state: {_reason(error)}") from None
