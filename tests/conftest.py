@@ -10,8 +10,10 @@ import pytest
 import rtmidi
 
 from tests.jack_rig import JackServer, jackd_available, private_jack_server
+from tests.s3_rig import s3_env, s3_server
 
 TESTS = Path(__file__).resolve().parent
+__all__ = ["s3_env", "s3_server"]  # S3 fixtures for every test (tests/s3_rig.py)
 
 # Tests that start JACK servers and clients run in one pytest-xdist worker, one after
 # another: jack2 names a client's socket after the client and the user, not the server,

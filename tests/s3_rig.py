@@ -21,7 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from moto.server import ThreadedMotoServer
+
+from tracker.io.project import loads_song
+from tracker.model import Song
 
 ACCESS_KEY = "AKIATRACKERTEST00001"
 SECRET_KEY = "tracker-test-secret-7f3a9c1e5b"
@@ -54,6 +58,15 @@ class MotoServer:
             self._server.stop()
             self._server = None
 
+    def song(self, bucket: str, key: str = "song.json") -> Song:
+        """The project stored at `key`, read by another client."""
+        data = admin_client(self.url).get_object(Bucket=bucket, Key=key)["Body"].read()
+        return loads_song(data)
+
+    def keys(self, bucket: str) -> list[str]:
+        listed = admin_client(self.url).list_objects_v2(Bucket=bucket)
+        return sorted(entry["Key"] for entry in listed.get("Contents", []))
+
 
 @contextmanager
 def moto_server() -> Iterator[MotoServer]:
@@ -63,6 +76,27 @@ def moto_server() -> Iterator[MotoServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[MotoServer]:
+    """The test module's S3 server; tests make a bucket each."""
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_env(
+    s3_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """This process's environment pointed at s3_server, with test credentials and nothing
+    of the user's (profile, bucket, prefix)."""
+    variables = aws_environment(tmp_path, s3_server.url)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "TRACKER_S3_BUCKET", "TRACKER_S3_PREFIX"):
+        monkeypatch.delenv(name, raising=False)
+    return variables
 
 
 def aws_environment(tmp: Path, endpoint_url: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,24 +17,16 @@ from tracker.io.project import load_project
 TRACKER = Path(sys.executable).with_name("tracker")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoServer]:
-    server = MotoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def env(server: MotoServer, tmp_path: Path) -> dict[str, str]:
+def env(s3_server: MotoServer, tmp_path: Path) -> dict[str, str]:
     bucket = f"cli-{free_port()}"
-    admin_client(server.url).create_bucket(Bucket=bucket)
+    admin_client(s3_server.url).create_bucket(Bucket=bucket)
     variables = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "TRACKER_S3_"))
     }
-    variables.update(aws_environment(tmp_path, server.url))
+    variables.update(aws_environment(tmp_path, s3_server.url))
     variables["TRACKER_S3_BUCKET"] = bucket
     variables["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # no user config.toml
     return variables

@@ -8,7 +8,6 @@ sequences of the two clients (push's on_step hook pauses one push between its st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from tests.s3_rig import (
     FaultProxy,
     MotoServer,
     admin_client,
-    aws_environment,
     free_port,
 )
 from tracker.io.project import Project, load_project, save_project, sync_folder
@@ -43,31 +41,13 @@ from tracker.model.edit import set_cell
 _bucket_number = 0
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoServer]:
-    server = MotoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def env(server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    variables = aws_environment(tmp_path, server.url)
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "TRACKER_S3_BUCKET", "TRACKER_S3_PREFIX"):
-        monkeypatch.delenv(name, raising=False)
-    return variables
-
-
-@pytest.fixture
-def bucket_name(server: MotoServer, env: dict[str, str]) -> str:
-    """A new bucket per test: tests share the module's server."""
+def bucket_name(s3_server: MotoServer, s3_env: dict[str, str]) -> str:
+    """A new bucket per test: tests share the module's s3_server."""
     global _bucket_number
     _bucket_number += 1
     name = f"songs-{_bucket_number}-{free_port()}"
-    admin_client(server.url).create_bucket(Bucket=name)
+    admin_client(s3_server.url).create_bucket(Bucket=name)
     return name
 
 
@@ -112,18 +92,6 @@ def edit(path: Path, change: Any) -> Song:
     return project.song
 
 
-def remote_song(server: MotoServer, bucket: str, key: str) -> Song:
-    from tracker.io.project import loads_song
-
-    data = admin_client(server.url).get_object(Bucket=bucket, Key=key)["Body"].read()
-    return loads_song(data)
-
-
-def object_keys(server: MotoServer, bucket: str) -> list[str]:
-    listed = admin_client(server.url).list_objects_v2(Bucket=bucket)
-    return sorted(entry["Key"] for entry in listed.get("Contents", []))
-
-
 def no_secret_under(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
@@ -134,17 +102,17 @@ def no_secret_under(folder: Path) -> None:
 
 
 def test_first_push_uploads_samples_then_the_song(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
     song_path = make_project(tmp_path / "a")
     steps: list[str] = []
     result = push(song_path, where, on_step=steps.append)
     assert steps == ["samples", "song"]
     assert result.status is SyncStatus.IN_SYNC and result.samples_sent == 1
-    keys = object_keys(server, where.bucket)
+    keys = s3_server.keys(where.bucket)
     assert "band/song.json" in keys
     assert [k for k in keys if k.startswith("band/samples/")] != []
-    assert remote_song(server, where.bucket, "band/song.json") == load_project(song_path).song
+    assert s3_server.song(where.bucket, "band/song.json") == load_project(song_path).song
     state = read_state(song_path)
     assert state is not None and state.etag and state.key == "band/song.json"
     assert (sync_folder(song_path) / "base.json").read_bytes() == song_path.read_bytes()
@@ -155,7 +123,7 @@ def test_first_push_uploads_samples_then_the_song(
 
 
 def test_first_push_never_overwrites_a_song_already_there(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
     theirs = make_project(tmp_path / "b")
     theirs_song = edit(theirs, lambda s: note(s, 0, 0, 0, 60))
@@ -166,11 +134,11 @@ def test_first_push_never_overwrites_a_song_already_there(
     assert result.conflict_copy is not None
     assert load_project(result.conflict_copy).song == theirs_song
     assert load_project(mine).song == mine_song
-    assert remote_song(server, where.bucket, "band/song.json") == theirs_song
+    assert s3_server.song(where.bucket, "band/song.json") == theirs_song
 
 
 def test_remote_change_then_push_gets_412_and_merges(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
     a = make_project(tmp_path / "a")
     push(a, where)
@@ -184,7 +152,7 @@ def test_remote_change_then_push_gets_412_and_merges(
     assert status(a, None)[0] is SyncStatus.DIVERGED
     result = push(a, None)
     assert result.merged and result.status is SyncStatus.IN_SYNC
-    for song in (load_project(a).song, remote_song(server, where.bucket, "band/song.json")):
+    for song in (load_project(a).song, s3_server.song(where.bucket, "band/song.json")):
         assert song.patterns[0].rows[2][0].note == 40  # ours
         assert song.patterns[1].rows[4][1].note == 50  # theirs
     assert status(b, None)[0] is SyncStatus.REMOTE_AHEAD
@@ -218,7 +186,7 @@ def test_interleaved_pushes_of_different_patterns_merge(tmp_path: Path, where: L
 
 
 def test_the_same_cell_edited_on_both_keeps_both_versions(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
     a = make_project(tmp_path / "a")
     push(a, where)
@@ -233,12 +201,12 @@ def test_the_same_cell_edited_on_both_keeps_both_versions(
     assert result.conflict_copy is not None and "pattern 00" in result.message
     assert a.read_bytes() == mine_bytes  # ours untouched
     assert load_project(result.conflict_copy).song == theirs  # theirs beside it, with samples
-    assert remote_song(server, where.bucket, "band/song.json") == theirs  # not overwritten
+    assert s3_server.song(where.bucket, "band/song.json") == theirs  # not overwritten
     assert read_state(a).conflict_copy == result.conflict_copy.name  # type: ignore[union-attr]
     # Pushing again is the person's choice: ours replaces the remote, theirs stays in the copy.
     again = push(a, None)
     assert again.status is SyncStatus.IN_SYNC
-    assert remote_song(server, where.bucket, "band/song.json") == mine
+    assert s3_server.song(where.bucket, "band/song.json") == mine
     assert load_project(result.conflict_copy).song == theirs
 
 
@@ -259,7 +227,7 @@ def test_a_pull_with_local_changes_merges_or_keeps_a_copy(tmp_path: Path, where:
 
 
 def test_server_stopped_in_the_middle_of_a_push_queues_it(
-    tmp_path: Path, bucket_name: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket_name: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outage = MotoServer()  # a server of its own to stop; moto keeps the buckets in-process
     outage.start()
@@ -276,23 +244,23 @@ def test_server_stopped_in_the_middle_of_a_push_queues_it(
     queued = push(a, None, on_step=cut)
     assert queued.queued and "offline" in queued.message
     assert read_state(a).pending_push  # type: ignore[union-attr]
-    assert status(a, Location(bucket_name, endpoint_url=server.url))[0] is SyncStatus.LOCAL_AHEAD
+    assert status(a, Location(bucket_name, endpoint_url=s3_server.url))[0] is SyncStatus.LOCAL_AHEAD
     assert load_project(a).song == mine  # the working copy is untouched
     outage.start()  # the network is back
     done = push(a, None)
     assert done.status is SyncStatus.IN_SYNC and not read_state(a).pending_push  # type: ignore[union-attr]
-    assert remote_song(server, bucket_name, "song.json") == mine
+    assert s3_server.song(bucket_name, "song.json") == mine
     outage.stop()
 
 
 def test_samples_are_stored_once_and_pulled_only_when_missing(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
     first = make_project(tmp_path / "a", "one.json")
     second = make_project(tmp_path / "a", "two.json")  # the same sound in another song
     assert push(first, where).samples_sent == 1
     assert push(second, where).samples_sent == 0
-    samples = [k for k in object_keys(server, where.bucket) if "/samples/" in k]
+    samples = [k for k in s3_server.keys(where.bucket) if "/samples/" in k]
     assert len(samples) == 1
     fresh = tmp_path / "b" / "one.json"
     fresh.parent.mkdir()
@@ -307,12 +275,12 @@ def test_samples_are_stored_once_and_pulled_only_when_missing(
 
 
 def test_a_damaged_sample_on_the_bucket_is_refused(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
     a = make_project(tmp_path / "a")
     push(a, where)
-    client = admin_client(server.url)
-    (sample_key,) = [k for k in object_keys(server, where.bucket) if "/samples/" in k]
+    client = admin_client(s3_server.url)
+    (sample_key,) = [k for k in s3_server.keys(where.bucket) if "/samples/" in k]
     client.put_object(Bucket=where.bucket, Key=sample_key, Body=b"RIFF not really")
     b = tmp_path / "b" / "song.json"
     b.parent.mkdir()
@@ -323,9 +291,9 @@ def test_a_damaged_sample_on_the_bucket_is_refused(
 
 
 def test_versioned_bucket_log_and_pull_a_version(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
-    admin_client(server.url).put_bucket_versioning(
+    admin_client(s3_server.url).put_bucket_versioning(
         Bucket=where.bucket, VersioningConfiguration={"Status": "Enabled"}
     )
     a = make_project(tmp_path / "a", with_sample=False)
@@ -342,7 +310,7 @@ def test_versioned_bucket_log_and_pull_a_version(
     assert load_project(a).song == first
     assert load_project(a.with_name("song.json.bak")).song == second
     push(a, None)  # the old version becomes the latest; the history keeps the other
-    assert remote_song(server, where.bucket, "band/song.json") == first
+    assert s3_server.song(where.bucket, "band/song.json") == first
     assert len(log(a, None)) == 3
 
 
@@ -365,9 +333,9 @@ def test_unversioned_bucket_log_says_so(tmp_path: Path, where: Location) -> None
 
 
 def test_409_is_retried_with_backoff(
-    tmp_path: Path, bucket_name: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket_name: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = FaultProxy(server.port)
+    proxy = FaultProxy(s3_server.port)
     proxy.start()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
@@ -376,7 +344,7 @@ def test_409_is_retried_with_backoff(
         result = push(a, Location(bucket_name))
         assert result.status is SyncStatus.IN_SYNC
         assert [status for _, _, status in proxy.answered] == [409, 409]
-        assert remote_song(server, bucket_name, "song.json") == load_project(a).song
+        assert s3_server.song(bucket_name, "song.json") == load_project(a).song
     finally:
         proxy.stop()
 
@@ -384,13 +352,13 @@ def test_409_is_retried_with_backoff(
 # ---- errors: one line each, nothing changed -------------------------------------------------
 
 
-def test_no_bucket_named(tmp_path: Path, env: dict[str, str]) -> None:
+def test_no_bucket_named(tmp_path: Path, s3_env: dict[str, str]) -> None:
     a = make_project(tmp_path, with_sample=False)
     with pytest.raises(SyncError, match="never been synced and no bucket is set"):
         push(a, None)
 
 
-def test_a_bucket_that_does_not_exist(tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_bucket_that_does_not_exist(tmp_path: Path, s3_env: dict[str, str]) -> None:
     a = make_project(tmp_path, with_sample=False)
     with pytest.raises(SyncError, match="bucket no-such-bucket-here does not exist"):
         push(a, Location("no-such-bucket-here"))
@@ -408,9 +376,9 @@ def test_no_credentials(tmp_path: Path, bucket_name: str, monkeypatch: pytest.Mo
 
 
 def test_access_denied(
-    tmp_path: Path, bucket_name: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket_name: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = FaultProxy(server.port)
+    proxy = FaultProxy(s3_server.port)
     proxy.start()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
@@ -425,7 +393,7 @@ def test_access_denied(
 
 
 def test_endpoint_unreachable_pull_and_status(
-    tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", nobody)
@@ -443,9 +411,9 @@ def test_endpoint_unreachable_pull_and_status(
 
 
 def test_a_remote_file_that_is_not_a_project(
-    tmp_path: Path, where: Location, server: MotoServer
+    tmp_path: Path, where: Location, s3_server: MotoServer
 ) -> None:
-    admin_client(server.url).put_object(
+    admin_client(s3_server.url).put_object(
         Bucket=where.bucket, Key="band/song.json", Body=b'{"tempo_bpm": "fast"'
     )
     a = make_project(tmp_path, with_sample=False)
@@ -456,8 +424,8 @@ def test_a_remote_file_that_is_not_a_project(
     assert read_state(a) is None
 
 
-def test_an_oversized_remote_object_is_not_read(where: Location, server: MotoServer) -> None:
-    admin_client(server.url).put_object(Bucket=where.bucket, Key="big", Body=b"x" * 5000)
+def test_an_oversized_remote_object_is_not_read(where: Location, s3_server: MotoServer) -> None:
+    admin_client(s3_server.url).put_object(Bucket=where.bucket, Key="big", Body=b"x" * 5000)
     with pytest.raises(S3Error, match="5000 bytes"):
         Bucket(where).get("big", max_bytes=4096)
 

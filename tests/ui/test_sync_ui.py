@@ -5,7 +5,6 @@ another machine."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,11 @@ from tests.s3_rig import (
     FaultProxy,
     MotoServer,
     admin_client,
-    aws_environment,
     free_port,
 )
 from tests.ui.app_support import small_song, wait_for
 from tracker.config import Config, UserConfig
-from tracker.io.project import Project, load_project, loads_song, save_project
+from tracker.io.project import Project, load_project, save_project
 from tracker.io.s3 import Location
 from tracker.io.samples import import_sample
 from tracker.io.sync import pull, push, read_state, sync_folder
@@ -40,31 +38,13 @@ SYNC_WAIT_S = 20.0
 _bucket_number = 0
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoServer]:
-    server = MotoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def env(server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    variables = aws_environment(tmp_path, server.url)
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "TRACKER_S3_BUCKET", "TRACKER_S3_PREFIX"):
-        monkeypatch.delenv(name, raising=False)
-    return variables
-
-
-@pytest.fixture
-def bucket(server: MotoServer, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new bucket per test (tests share the module's server), named by the environment."""
+def bucket(s3_server: MotoServer, s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new bucket per test (tests share the module's s3_server), named by the environment."""
     global _bucket_number
     _bucket_number += 1
     name = f"ui-songs-{_bucket_number}-{free_port()}"
-    admin_client(server.url).create_bucket(Bucket=name)
+    admin_client(s3_server.url).create_bucket(Bucket=name)
     monkeypatch.setenv("TRACKER_S3_BUCKET", name)
     return name
 
@@ -102,16 +82,6 @@ def second_machine(tmp_path: Path, bucket: str) -> Path:
     return other
 
 
-def remote(server: MotoServer, bucket: str, key: str = "song.json") -> Song:
-    data = admin_client(server.url).get_object(Bucket=bucket, Key=key)["Body"].read()
-    return loads_song(data)
-
-
-def object_keys(server: MotoServer, bucket: str) -> list[str]:
-    listed = admin_client(server.url).list_objects_v2(Bucket=bucket)
-    return sorted(entry["Key"] for entry in listed.get("Contents", []))
-
-
 def indicator(app: TrackerApp) -> str:
     return app.transport.state.sync
 
@@ -128,7 +98,7 @@ async def synced(pilot: Any, app: TrackerApp, label: str = "S3 ✓") -> None:
 
 
 async def test_the_sync_key_pushes_a_saved_song(
-    tmp_path: Path, bucket: str, server: MotoServer
+    tmp_path: Path, bucket: str, s3_server: MotoServer
 ) -> None:
     path = make_song_file(tmp_path / "a")
     app = open_app(path)
@@ -137,7 +107,7 @@ async def test_the_sync_key_pushes_a_saved_song(
         await pilot.press("ctrl+u")
         await synced(pilot, app)
         assert f"pushed to s3://{bucket}/song.json" in status_line(app)
-    assert remote(server, bucket) == load_project(path).song == app.session.song
+    assert s3_server.song(bucket) == load_project(path).song == app.session.song
     state = read_state(path)
     assert state is not None and state.bucket == bucket and state.etag
     for file in tmp_path.rglob("*"):
@@ -146,7 +116,7 @@ async def test_the_sync_key_pushes_a_saved_song(
 
 
 async def test_unsaved_edits_are_saved_then_pushed_where_config_says(
-    tmp_path: Path, bucket: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TRACKER_S3_BUCKET")
     path = make_song_file(tmp_path / "a")
@@ -160,11 +130,11 @@ async def test_unsaved_edits_are_saved_then_pushed_where_config_says(
         assert not app.session.dirty
     on_disk = load_project(path).song
     assert on_disk.patterns[0].rows[5][2].note == 61
-    assert remote(server, bucket, "band/song.json") == on_disk
+    assert s3_server.song(bucket, "band/song.json") == on_disk
 
 
 async def test_remote_changes_are_merged_in_as_one_undoable_edit(
-    tmp_path: Path, bucket: str, server: MotoServer
+    tmp_path: Path, bucket: str, s3_server: MotoServer
 ) -> None:
     """The other machine changed pattern 1 and added a sample instrument; we changed
     pattern 0. The app's song gets both, with the new sample ready to play."""
@@ -194,14 +164,14 @@ async def test_remote_changes_are_merged_in_as_one_undoable_edit(
         assert song.instruments[-1].name == "kick"
         assert ref.sha256 in app.session.project.samples  # the engine has its frames
         assert not app.session.dirty  # the file holds the merged song
-        assert load_project(path).song == song == remote(server, bucket)
+        assert load_project(path).song == song == s3_server.song(bucket)
         await pilot.press("ctrl+z")
         assert app.session.song is before
         assert app.session.dirty
 
 
 async def test_a_conflict_asks_and_keep_mine_replaces_the_remote(
-    tmp_path: Path, bucket: str, server: MotoServer
+    tmp_path: Path, bucket: str, s3_server: MotoServer
 ) -> None:
     path, theirs = _conflicting(tmp_path, bucket)
     app = open_app(path)
@@ -219,12 +189,12 @@ async def test_a_conflict_asks_and_keep_mine_replaces_the_remote(
         await pilot.press("k")
         await synced(pilot, app)
         assert app.session.song is mine
-    assert remote(server, bucket) == mine
+    assert s3_server.song(bucket) == mine
     assert load_project(copies[0]).song == theirs  # theirs is kept
 
 
 async def test_decide_later_leaves_everything_and_shows_the_conflict(
-    tmp_path: Path, bucket: str, server: MotoServer
+    tmp_path: Path, bucket: str, s3_server: MotoServer
 ) -> None:
     path, theirs = _conflicting(tmp_path, bucket)
     app = open_app(path)
@@ -238,12 +208,12 @@ async def test_decide_later_leaves_everything_and_shows_the_conflict(
         assert not isinstance(app.screen, SyncConflict)
         assert indicator(app) == "S3 conflict"
         assert "conflict left for later" in status_line(app)
-    assert remote(server, bucket) == theirs
+    assert s3_server.song(bucket) == theirs
     assert load_project(path).song.patterns[0].rows[8][1].note == 57
 
 
 async def test_open_theirs_opens_the_conflict_copy(
-    tmp_path: Path, bucket: str, server: MotoServer
+    tmp_path: Path, bucket: str, s3_server: MotoServer
 ) -> None:
     path, theirs = _conflicting(tmp_path, bucket)
     app = open_app(path)
@@ -261,7 +231,7 @@ async def test_open_theirs_opens_the_conflict_copy(
         await wait_for(pilot, lambda: app._sync_running is None)
         assert indicator(app) == ""  # the copy was never synced
     assert load_project(path).song.patterns[0].rows[8][1].note == 57  # ours, as saved
-    assert remote(server, bucket) == theirs
+    assert s3_server.song(bucket) == theirs
 
 
 def _conflicting(tmp_path: Path, bucket: str) -> tuple[Path, Song]:
@@ -278,7 +248,7 @@ def _conflicting(tmp_path: Path, bucket: str) -> tuple[Path, Song]:
 
 
 async def test_an_unreachable_endpoint_queues_the_push_and_the_retry_sends_it(
-    tmp_path: Path, bucket: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setattr(app_module, "SYNC_RETRY_S", 0.3)
@@ -290,11 +260,11 @@ async def test_an_unreachable_endpoint_queues_the_push_and_the_retry_sends_it(
         assert "offline, push queued" in status_line(app)
         state = read_state(path)
         assert state is not None and state.pending_push
-        assert object_keys(server, bucket) == []
-        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", server.url)  # the network is back
+        assert s3_server.keys(bucket) == []
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_server.url)  # the network is back
         await synced(pilot, app)
         assert "queued push done" in status_line(app)
-    assert remote(server, bucket) == load_project(path).song
+    assert s3_server.song(bucket) == load_project(path).song
     state = read_state(path)
     assert state is not None and not state.pending_push
 
@@ -322,7 +292,7 @@ async def test_the_background_check_follows_the_remote_and_the_network(
 
 
 async def test_no_bucket_configured_says_so_in_one_line_and_writes_nothing(
-    tmp_path: Path, env: dict[str, str]
+    tmp_path: Path, s3_env: dict[str, str]
 ) -> None:
     path = make_song_file(tmp_path / "a")
     before = path.read_bytes()
@@ -336,7 +306,7 @@ async def test_no_bucket_configured_says_so_in_one_line_and_writes_nothing(
     assert not sync_folder(path).exists()
 
 
-async def test_a_song_never_saved_is_not_synced(env: dict[str, str]) -> None:
+async def test_a_song_never_saved_is_not_synced(s3_env: dict[str, str]) -> None:
     app = TrackerApp(Session(Project(song=small_song())), audio_device="null", midi=False)
     async with app.run_test() as pilot:
         await pilot.press("ctrl+u")
@@ -348,9 +318,9 @@ async def test_a_song_never_saved_is_not_synced(env: dict[str, str]) -> None:
 
 
 async def test_keys_are_handled_while_a_slow_push_runs(
-    tmp_path: Path, bucket: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = FaultProxy(server.port, delay_s=2.0)
+    proxy = FaultProxy(s3_server.port, delay_s=2.0)
     proxy.start()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
@@ -367,15 +337,15 @@ async def test_keys_are_handled_while_a_slow_push_runs(
             assert time.monotonic() - started < 1.0  # far less than one request takes
             assert app._sync_running == "push" and indicator(app) == "S3 …"
             await synced(pilot, app)
-        assert remote(server, bucket) == load_project(path).song
+        assert s3_server.song(bucket) == load_project(path).song
     finally:
         proxy.stop()
 
 
 async def test_a_save_during_a_push_waits_for_it(
-    tmp_path: Path, bucket: str, server: MotoServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, bucket: str, s3_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = FaultProxy(server.port, delay_s=0.5)
+    proxy = FaultProxy(s3_server.port, delay_s=0.5)
     proxy.start()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
@@ -390,6 +360,6 @@ async def test_a_save_during_a_push_waits_for_it(
             await synced(pilot, app, "S3 ↑")  # saved after the push: ahead of the remote
             assert not app.session.dirty
         assert load_project(path).song == later
-        assert remote(server, bucket).patterns[1].rows[1][1].note is None
+        assert s3_server.song(bucket).patterns[1].rows[1][1].note is None
     finally:
         proxy.stop()
