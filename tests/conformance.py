@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import shutil
 import subprocess
 import sys
@@ -65,7 +64,9 @@ RENDER_TIMEOUT_S: Final = 120.0
 OURS_MAX_SECONDS: Final = 900.0
 """Bounds our render of a module whose end the engine misses; the length metric reports it."""
 MODULE_SUFFIXES: Final = (".mod", ".xm", ".s3m")
-DEFAULT_DIR: Final = Path("/work/shared/modules/openmpt-tests")
+DEFAULT_DIR: Final = Path(__file__).resolve().parents[2] / "shared/modules/openmpt-tests"
+"""OpenMPT's playback test cases, in the workplace's ../shared beside the project."""
+OPENMPT_MODS: Final = DEFAULT_DIR / "mod"
 
 # The recipe's thresholds.
 ENVELOPE_R_MIN: Final = 0.95
@@ -193,22 +194,11 @@ def render_ours(
 
     The release tail our offline render adds after the song end is cut off: openmpt123 stops at
     the song end, and the length metric compares song lengths. Raises Unsupported when the
-    module cannot be loaded (importer not written yet, or the format not handled).
+    module cannot be loaded (a format with no importer yet, or a file it refuses).
     """
-    # tracker.io.modules is being written alongside this runner: until it exists every
-    # module is reported as unsupported rather than crashing the report.
-    try:
-        modules = importlib.import_module("tracker.io.modules")
-    except ModuleNotFoundError as error:
-        if error.name != "tracker.io.modules":
-            raise
-        raise Unsupported("no module importer (tracker.io.modules)") from None
-    load_module = getattr(modules, "load_module", None)
-    if load_module is None:
-        raise Unsupported("tracker.io.modules has no load_module")
-
     from tracker.engine.render import render_song
     from tracker.io.errors import ProjectError
+    from tracker.io.modules import load_module
 
     try:
         project = load_module(Path(module_path))

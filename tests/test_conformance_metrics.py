@@ -23,7 +23,7 @@ from tests.conformance import Metrics, compare, render_reference
 RATE = 48000
 SECONDS = 9.0
 NOTES_HZ = (110.0, 220.0, 261.63, 329.63, 392.0, 440.0, 523.25, 659.26, 880.0)
-MOD_FOLDER = conformance.DEFAULT_DIR / "mod"
+MOD_FOLDER = conformance.OPENMPT_MODS
 SHORT_MODULE = MOD_FOLDER / "TempoChange.mod"  # 2.72 s of notes: onsets and pitch to time
 SHORT_MODULE_FRAMES = 130370  # openmpt123 --info: "Duration...: 00:02.716" at 48 kHz
 

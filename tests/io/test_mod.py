@@ -8,7 +8,6 @@ save_mod, so the loader is checked against the format rather than against our ow
 from __future__ import annotations
 
 import contextlib
-import glob
 import struct
 import time
 from collections.abc import Mapping, Sequence
@@ -20,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conformance import OPENMPT_MODS as OPENMPT_MOD_DIR
 from tracker.cli import main
 from tracker.io.mod import (
     C5_RATE_HZ,
@@ -52,7 +52,7 @@ from tracker.model import (
 )
 from tracker.model.instrument import BitDepth, SampleRef
 
-OPENMPT_MODS = sorted(glob.glob("/work/shared/modules/openmpt-tests/mod/*.mod"))
+OPENMPT_MODS = sorted(str(path) for path in OPENMPT_MOD_DIR.glob("*.mod"))
 
 # ---- a MOD writer of our own, independent of save_mod ------------------------------------
 
@@ -583,7 +583,7 @@ def test_the_openmpt_test_modules_are_there() -> None:
 
 @pytest.mark.parametrize("name", ["finetune.mod", "PatternJump.mod"])
 def test_a_module_without_stray_bytes_saves_back_byte_for_byte(name: str) -> None:
-    path = Path("/work/shared/modules/openmpt-tests/mod") / name
+    path = OPENMPT_MOD_DIR / name
     data = path.read_bytes()
     assert save_mod(load_mod(data)) == data
 

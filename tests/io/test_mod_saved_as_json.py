@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conformance import OPENMPT_MODS
 from tracker.engine import render_song
 from tracker.io.modules import load_module
 from tracker.io.project import load_project, save_project
-
-MODULES = Path("/work/shared/modules/openmpt-tests/mod")
 
 
 def render(song, samples) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -22,7 +21,7 @@ def render(song, samples) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("name", ["PTInstrSwap.mod", "PatternJump.mod", "TempoChange.mod"])
 def test_saved_and_reopened_it_renders_bit_for_bit(name: str, tmp_path: Path) -> None:
-    imported = load_module(MODULES / name)
+    imported = load_module(OPENMPT_MODS / name)
     path = tmp_path / "song.json"
     save_project(imported, path)
     reopened = load_project(path)
