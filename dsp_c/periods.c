@@ -50,9 +50,7 @@ static const uint16_t *table(int8_t finetune)
 
 int32_t tk_pt_period(uint8_t note, int8_t finetune)
 {
-    int32_t i = (int32_t)note - TK_PT_FIRST_NOTE;
-    i = i < 0 ? 0 : (i >= TK_PT_NOTES ? TK_PT_NOTES - 1 : i);
-    return table(finetune)[i];
+    return tk_pt_period_at((int32_t)note - TK_PT_FIRST_NOTE, finetune);
 }
 
 int32_t tk_pt_note_index(int32_t period, int8_t finetune)

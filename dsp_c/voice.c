@@ -269,18 +269,23 @@ static void read_frames(const float *d, uint32_t channels, uint8_t interp, int64
     *pos_io = pos;
 }
 
+/* The sample's loop mode, or none for a zero-length or broken loop (it plays once). */
+static uint8_t loop_of(const tk_instrument *ins)
+{
+    if (ins->loop_end_frames <= ins->loop_start_frames || ins->loop_end_frames > ins->sample_frames)
+        return TK_LOOP_NONE;
+    return ins->loop_mode;
+}
+
 /* Fill n frames from the sample, handling loop ends between reads. Returns
  * the frames produced; fewer than n when a one-shot sample ran out. */
 static uint32_t render_sample(tk_engine *e, tk_voice *v, float *left, float *right, uint32_t n)
 {
     const tk_instrument *ins = v->ins;
     uint8_t interp = e->song ? e->song->interpolation : TK_INTERP_LINEAR;
-    uint8_t loop = ins->loop_mode;
+    uint8_t loop = loop_of(ins);
     int64_t start = (int64_t)ins->loop_start_frames << FP_SHIFT;
     int64_t end = (int64_t)ins->loop_end_frames << FP_SHIFT;
-    if (loop != TK_LOOP_NONE && (ins->loop_end_frames <= ins->loop_start_frames ||
-                                 ins->loop_end_frames > ins->sample_frames))
-        loop = TK_LOOP_NONE; /* a zero-length or broken loop plays once */
     if (loop == TK_LOOP_NONE)
         end = (int64_t)ins->sample_frames << FP_SHIFT;
 
@@ -305,9 +310,8 @@ static uint32_t render_sample(tk_engine *e, tk_voice *v, float *left, float *rig
             ins = v->ins = v->swap_ins;
             v->instrument_number = v->swap_number;
             v->swap_ins = NULL;
-            loop = ins->loop_mode;
-            if (ins->kind != TK_KIND_SAMPLE || loop == TK_LOOP_NONE ||
-                ins->loop_end_frames <= ins->loop_start_frames || ins->loop_end_frames > ins->sample_frames)
+            loop = ins->kind == TK_KIND_SAMPLE ? loop_of(ins) : TK_LOOP_NONE;
+            if (loop == TK_LOOP_NONE)
                 return done;
             start = (int64_t)ins->loop_start_frames << FP_SHIFT;
             end = (int64_t)ins->loop_end_frames << FP_SHIFT;
