@@ -64,8 +64,13 @@ RENDER_TIMEOUT_S: Final = 120.0
 OURS_MAX_SECONDS: Final = 900.0
 """Bounds our render of a module whose end the engine misses; the length metric reports it."""
 MODULE_SUFFIXES: Final = (".mod", ".xm", ".s3m")
-DEFAULT_DIR: Final = Path(__file__).resolve().parents[2] / "shared/modules/openmpt-tests"
-"""OpenMPT's playback test cases, in the workplace's ../shared beside the project."""
+_SHARED_PLACES: Final = (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared"))
+DEFAULT_DIR: Final = (
+    next((place for place in _SHARED_PLACES if place.is_dir()), _SHARED_PLACES[0])
+    / "modules/openmpt-tests"
+)
+"""OpenMPT's playback test cases, in the workplace's ../shared beside the project (or where
+the workplace keeps it, for a clone made elsewhere)."""
 OPENMPT_MODS: Final = DEFAULT_DIR / "mod"
 
 # The recipe's thresholds.
