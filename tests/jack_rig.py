@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 READY_TIMEOUT_S = 10.0
+RESCAN_PAUSE_S = 0.2
 NAME_PREFIX = "tracker-test-"
 
 # JACK's server registry (jack2 common/shm.h): a 24-byte header, then MAX_SERVERS entries of
@@ -58,6 +59,24 @@ def private_jack_server(rate_hz: int = 48000, period_frames: int = 256) -> Itera
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def rescan_portaudio(server: JackServer) -> None:
+    """portaudio.rescan() until PortAudio lists the server's outputs.
+
+    PortAudio leaves JACK out without a word when its client fails to open, which happened
+    once in CI on a loaded machine although the server already served jack_lsp.
+    """
+    from tracker.engine import portaudio  # late: the rig's other users need no PortAudio
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        portaudio.rescan()
+        if any(d.host_api == portaudio.JACK for d in portaudio.output_devices()):
+            return
+        if time.monotonic() > deadline or not server.alive():
+            raise RuntimeError(f"PortAudio does not see JACK server {server.name}:\n{server.log()}")
+        time.sleep(RESCAN_PAUSE_S)
 
 
 def jackd_available() -> bool:

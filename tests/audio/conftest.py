@@ -21,8 +21,7 @@ import numpy.typing as npt
 import pytest
 import sounddevice
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
-from tracker.engine import portaudio
+from tests.jack_rig import JackServer, jackd_available, private_jack_server, rescan_portaudio
 from tracker.engine.kernel import Kernel
 from tracker.engine.playback import Playback
 
@@ -45,7 +44,7 @@ def jack_server() -> Iterator[JackServer]:
     if not jackd_available():
         pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
     with private_jack_server(RATE, PERIOD_FRAMES) as server:
-        portaudio.rescan()
+        rescan_portaudio(server)
         try:
             yield server
         finally:
@@ -61,7 +60,7 @@ def open_playback(jack_server: JackServer) -> Iterator[Callable[..., Playback]]:
     tracker:out_2 and out_3), so each test starts from a fresh client, where the recorder finds
     tracker:out_0 and out_1.
     """
-    portaudio.rescan()
+    rescan_portaudio(jack_server)
     opened: list[Playback] = []
 
     def open_(kernel: Kernel, device: str | int | None = None) -> Playback:

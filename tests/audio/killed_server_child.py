@@ -13,9 +13,9 @@ import json
 import sys
 import time
 
-from tests.jack_rig import start_jack_server
+from tests.jack_rig import rescan_portaudio, start_jack_server
 from tracker.demo import demo_song
-from tracker.engine import compile_song, portaudio
+from tracker.engine import compile_song
 from tracker.engine.kernel import Kernel, RowReached
 from tracker.engine.playback import DeviceLost, Playback
 
@@ -30,7 +30,7 @@ NULL_RUN_S = 0.2
 def main() -> int:
     server = start_jack_server(RATE, PERIOD_FRAMES)
     try:
-        portaudio.rescan()
+        rescan_portaudio(server)
         song = demo_song()
         model_before = song.model_dump_json()
         kernel = Kernel(RATE)

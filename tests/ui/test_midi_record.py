@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 import sounddevice
 
-from tests.jack_rig import JackServer, jackd_available, private_jack_server
+from tests.jack_rig import JackServer, jackd_available, private_jack_server, rescan_portaudio
 from tests.ui.app_support import cell, small_song, wait_for
-from tracker.engine import portaudio
 from tracker.io.project import Project
 from tracker.model import NOTE_OFF
 from tracker.session import Session
@@ -40,7 +39,7 @@ def jack_server() -> Iterator[JackServer]:
     if not jackd_available():
         pytest.fail("jackd is not installed; `make test` installs jackd2", pytrace=False)
     with private_jack_server() as server:
-        portaudio.rescan()  # PortAudio sees a JACK server only if it ran when it started
+        rescan_portaudio(server)  # PortAudio sees a JACK server only if it ran when it started
         try:
             yield server
         finally:
