@@ -16,7 +16,7 @@ import glob
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -34,7 +34,7 @@ from tracker.io.samples import (
 )
 from tracker.model.cell_text import format_row, parse_row
 from tracker.model.errors import summarize
-from tracker.model.instrument import SampleInstrument
+from tracker.model.instrument import SampleInstrument, SampleRef, sample_refs_of
 from tracker.model.pattern import Cell, Pattern
 from tracker.model.song import SCHEMA_VERSION, Song, Track
 
@@ -177,10 +177,7 @@ def save_project(project: Project, path: str | os.PathLike[str], backup: bool = 
     except UnicodeEncodeError as exc:
         raise ProjectError(f"{label}: text cannot be written as UTF-8 ({exc.reason})") from None
     folder = samples_folder(target)
-    for number, instrument in enumerate(project.song.instruments):
-        if not isinstance(instrument, SampleInstrument):
-            continue
-        ref = instrument.sample
+    for number, ref in _numbered_refs(project.song):
         where = f"{label}: instruments[{number}].sample"
         audio = project.samples.get(ref.sha256)
         try:
@@ -282,14 +279,22 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     song = loads_song(data, label)
     folder = samples_folder(source)
     samples: dict[str, SampleAudio] = {}
-    for number, instrument in enumerate(song.instruments):
-        if not isinstance(instrument, SampleInstrument) or instrument.sample.sha256 in samples:
+    for number, ref in _numbered_refs(song):
+        if ref.sha256 in samples:
             continue
         try:
-            samples[instrument.sample.sha256] = load_sample(folder, instrument.sample)
+            samples[ref.sha256] = load_sample(folder, ref)
         except ProjectError as exc:
             raise ProjectError(f"{label}: instruments[{number}].sample: {exc}") from None
     return Project(song=song, samples=samples, path=source)
+
+
+def _numbered_refs(song: Song) -> Iterator[tuple[int, SampleRef]]:
+    """Each sample instrument's samples (its own, then its zones') with its index."""
+    for number, instrument in enumerate(song.instruments):
+        if isinstance(instrument, SampleInstrument):
+            for ref in sample_refs_of(instrument):
+                yield number, ref
 
 
 def loads_song(data: bytes | str, source: str = "song.json") -> Song:

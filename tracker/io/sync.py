@@ -50,7 +50,7 @@ from tracker.io.s3 import (
     Stored,
 )
 from tracker.io.samples import load_sample, sample_path, samples_folder, write_atomic
-from tracker.model.instrument import SampleInstrument, SampleRef
+from tracker.model.instrument import SampleRef
 from tracker.model.merge import MergeResult, describe_parts, merge_songs
 from tracker.model.song import Song
 
@@ -659,11 +659,7 @@ def _write_state(folder: Path, state: SyncState) -> None:
 
 
 def _sample_refs(song: Song) -> list[SampleRef]:
-    refs: dict[str, SampleRef] = {}
-    for instrument in song.instruments:
-        if isinstance(instrument, SampleInstrument):
-            refs.setdefault(instrument.sample.sha256, instrument.sample)
-    return list(refs.values())
+    return list(song.sample_refs().values())
 
 
 def _sample_name(ref: SampleRef) -> str:

@@ -23,10 +23,17 @@ LoopMode = Literal["none", "forward", "pingpong"]
 SampleFormat = Literal["flac", "wav"]
 BitDepth = Literal["pcm8", "pcm16", "pcm24", "float32"]
 
+EnvelopeLoop = Literal["none", "forward"]
+VibratoWave = Literal["sine", "square", "ramp_down", "ramp_up"]
+
 WAVETABLE_MIN_FRAMES: Final = 2
 WAVETABLE_MAX_FRAMES: Final = 4096
 SAMPLE_MAX_FRAMES: Final = 2**31
 ENVELOPE_MAX_S: Final = 20.0
+ENVELOPE_MAX_POINTS: Final = 32
+ENVELOPE_MAX_TICKS: Final = 65535
+KEYMAP_NOTES: Final = NOTE_MAX + 1
+MAX_ZONES: Final = 127
 
 
 class Oscillator(StrictModel):
@@ -58,6 +65,56 @@ class Lfo(StrictModel):
     destination: LfoDestination = "off"
     rate_hz: float = Field(default=5.0, ge=0.01, le=50.0)
     depth: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class EnvelopePoint(StrictModel, frozen=True):
+    tick: int = Field(ge=0, le=ENVELOPE_MAX_TICKS)
+    value: float = Field(ge=0.0, le=1.0)
+    """Volume: 0..1 of full; pan: 0 left, 0.5 centre, 1 right."""
+
+
+class PointEnvelope(StrictModel):
+    """A drawn envelope, FastTracker II style: points in ticks from the note's start.
+
+    It moves one tick per replayer tick, so it follows the song's tempo. While the key is
+    held it stops at the ``sustain`` point; ``loop_start``..``loop_end`` (point indices) repeat
+    until the envelope is released (and after, unless sustain holds it first).
+    """
+
+    points: list[EnvelopePoint] = Field(min_length=1, max_length=ENVELOPE_MAX_POINTS)
+    sustain: int | None = Field(default=None, ge=0)
+    loop_start: int | None = Field(default=None, ge=0)
+    loop_end: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _points_fit(self) -> Self:
+        for before, after in zip(self.points, self.points[1:], strict=False):
+            if after.tick <= before.tick:
+                raise ValueError(f"point at tick {after.tick} follows tick {before.tick}")
+        last = len(self.points) - 1
+        for label in ("sustain", "loop_start", "loop_end"):
+            index = getattr(self, label)
+            if index is not None and index > last:
+                raise ValueError(f"{label}: point {index} does not exist (last is {last})")
+        if (self.loop_start is None) != (self.loop_end is None):
+            raise ValueError("loop_start and loop_end are set together or not at all")
+        start, end = self.loop_start, self.loop_end
+        if start is not None and end is not None and start > end:
+            raise ValueError(f"loop_start {start} is after loop_end {end}")
+        return self
+
+
+class AutoVibrato(StrictModel):
+    """Vibrato every note of the instrument gets by itself (FastTracker II's sample vibrato)."""
+
+    wave: VibratoWave = "sine"
+    rate: int = Field(default=0, ge=0, le=255)
+    """Steps per tick through a 256-step cycle."""
+    depth: int = Field(default=0, ge=0, le=15)
+    """Like ``4xy``'s y, at FastTracker II's scale: 15 swings about ±0.9 semitone (once
+    ``sweep_ticks`` have passed)."""
+    sweep_ticks: int = Field(default=0, ge=0, le=65535)
+    """Ticks from the note's start to full depth; 0: full depth at once."""
 
 
 def _osc2_default() -> Oscillator:
@@ -118,7 +175,37 @@ class SampleRef(StrictModel):
         return self
 
 
+class SampleZone(StrictModel):
+    """A further sample of a multi-sample instrument, played for the notes the keymap gives it
+    (an XM instrument's samples beyond its first). Fields as on SampleInstrument."""
+
+    sample: SampleRef
+    volume: float = Field(default=1.0, ge=0.0, le=1.0)
+    pan: float = Field(default=0.0, ge=-1.0, le=1.0)
+    base_note: int = Field(default=60, ge=NOTE_MIN, le=NOTE_MAX)
+    finetune: int = Field(default=0, ge=-128, le=127)
+    loop: LoopMode = "none"
+    loop_start_frames: int = Field(default=0, ge=0, le=SAMPLE_MAX_FRAMES)
+    loop_end_frames: int = Field(default=0, ge=0, le=SAMPLE_MAX_FRAMES)
+
+    @model_validator(mode="after")
+    def _loop_inside_sample(self) -> Self:
+        _check_loop(self.loop, self.loop_start_frames, self.loop_end_frames, self.sample.frames)
+        return self
+
+
+def _check_loop(loop: LoopMode, start: int, end: int, frames: int) -> None:
+    if loop != "none" and not start < end <= frames:
+        raise ValueError(
+            f"loop_start_frames..loop_end_frames ({start}..{end}) must satisfy "
+            f"start < end <= sample.frames ({frames}) while loop is {loop!r}"
+        )
+
+
 class SampleInstrument(StrictModel):
+    """One sample (or, with zones and a keymap, several) with the shared filter, envelopes and
+    LFO, and the drawn envelopes, fadeout and auto-vibrato of FastTracker II instruments."""
+
     kind: Literal["sample"] = "sample"
     name: str = Field(default="", max_length=NAME_MAX_CHARS)
     volume: float = Field(default=0.8, ge=0.0, le=1.0)
@@ -135,18 +222,36 @@ class SampleInstrument(StrictModel):
     filter_env: Envelope = Field(default_factory=Envelope)
     filter_env_octaves: float = Field(default=0.0, ge=-8.0, le=8.0)
     lfo: Lfo = Field(default_factory=Lfo)
+    volume_envelope: PointEnvelope | None = None
+    """Drawn volume envelope in ticks; when set it shapes the note instead of ``amp_env``."""
+    pan_envelope: PointEnvelope | None = None
+    """Drawn pan envelope in ticks (0.5 is the note's own pan)."""
+    fadeout: float = Field(default=0.0, ge=0.0, le=1.0)
+    """With a volume envelope: after the key is released, the note loses this share of its
+    full volume per tick (0: never fades; FastTracker II's fadeout / 32768)."""
+    auto_vibrato: AutoVibrato | None = None
+    zones: list[SampleZone] = Field(default_factory=list, max_length=MAX_ZONES)
+    keymap: list[Annotated[int, Field(ge=0, le=MAX_ZONES)]] | None = Field(
+        default=None, min_length=KEYMAP_NOTES, max_length=KEYMAP_NOTES
+    )
+    """Which sample each note 0..119 plays: 0 this instrument's own, n ``zones[n - 1]``;
+    None: its own for every note."""
 
     @model_validator(mode="after")
-    def _loop_inside_sample(self) -> Self:
-        if self.loop == "none":
-            return self
-        start, end, frames = self.loop_start_frames, self.loop_end_frames, self.sample.frames
-        if not start < end <= frames:
-            raise ValueError(
-                f"loop_start_frames..loop_end_frames ({start}..{end}) must satisfy "
-                f"start < end <= sample.frames ({frames}) while loop is {self.loop!r}"
-            )
+    def _parts_fit(self) -> Self:
+        _check_loop(self.loop, self.loop_start_frames, self.loop_end_frames, self.sample.frames)
+        for note, zone in enumerate(self.keymap or ()):
+            if zone > len(self.zones):
+                raise ValueError(
+                    f"keymap[{note}]: zone {zone} does not exist (the instrument has "
+                    f"{len(self.zones)} zones)"
+                )
         return self
 
 
 Instrument = Annotated[SynthInstrument | SampleInstrument, Field(discriminator="kind")]
+
+
+def sample_refs_of(instrument: SampleInstrument) -> list[SampleRef]:
+    """The instrument's own sample, then its zones'."""
+    return [instrument.sample, *(zone.sample for zone in instrument.zones)]

@@ -15,7 +15,7 @@ from typing import Final, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from tracker.model.base import NAME_MAX_CHARS, StrictModel
-from tracker.model.instrument import Instrument, SampleInstrument, SampleRef
+from tracker.model.instrument import Instrument, SampleInstrument, SampleRef, sample_refs_of
 from tracker.model.params import ParamError, find_param
 from tracker.model.pattern import INSTRUMENT_MAX, MAX_EFFECT_COLUMNS, MAX_TRACKS, Pattern
 
@@ -149,13 +149,14 @@ class Song(StrictModel):
         for number, instrument in enumerate(self.instruments):
             if not isinstance(instrument, SampleInstrument):
                 continue
-            ref = instrument.sample
-            first = seen.setdefault(ref.sha256, (number, ref))
-            if ref.model_dump(exclude={"name"}) != first[1].model_dump(exclude={"name"}):
-                raise ValueError(
-                    f"instruments[{number}].sample: same sha256 as instruments[{first[0]}]"
-                    ".sample but different format, length, channels, rate or bit depth"
-                )
+            for ref in sample_refs_of(instrument):
+                first = seen.setdefault(ref.sha256, (number, ref))
+                if ref.model_dump(exclude={"name"}) != first[1].model_dump(exclude={"name"}):
+                    raise ValueError(
+                        f"instruments[{number}]: a sample has the same sha256 as one of "
+                        f"instruments[{first[0]}] but a different format, length, channels, "
+                        "rate or bit depth"
+                    )
 
     def _check_cells(self) -> None:
         columns = [track.effect_columns for track in self.tracks]
@@ -200,5 +201,6 @@ class Song(StrictModel):
         refs: dict[str, SampleRef] = {}
         for instrument in self.instruments:
             if isinstance(instrument, SampleInstrument):
-                refs.setdefault(instrument.sample.sha256, instrument.sample)
+                for ref in sample_refs_of(instrument):
+                    refs.setdefault(ref.sha256, ref)
         return refs
