@@ -97,6 +97,12 @@ class Song(StrictModel):
     master_volume: float = Field(default=1.0, ge=0.0, le=2.0)
     interpolation: Literal["linear", "cubic"] = "cubic"
     playback: Playback = "native"
+    frequencies: Literal["linear", "amiga"] = "linear"
+    """How slides move pitch under FastTracker II's rules: in even steps of pitch (linear)
+    or of Amiga period (an XM's Amiga frequency table). ProTracker and Scream Tracker 3
+    songs always slide in periods."""
+    global_volume: int = Field(default=64, ge=0, le=64)
+    """Where the global volume (``Gxx``, ``Hxy``) starts, 0..64."""
     tracks: list[Track] = Field(min_length=1, max_length=MAX_TRACKS)
     # Instrument number n (as written in cells) is instruments[n - 1].
     instruments: list[Instrument] = Field(default_factory=list, max_length=INSTRUMENT_MAX)
