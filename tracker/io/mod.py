@@ -205,11 +205,11 @@ def load_mod(data: bytes, source: str = "song.mod") -> Project:
 
     try:
         song = Song(
-            title=_text(data[:_TITLE_BYTES]),
+            title=stored_text(data[:_TITLE_BYTES]),
             tempo_bpm=_tempo(data, layout),
             speed_ticks=6,
             playback="protracker",
-            master_volume=_master_volume(layout.channels),
+            master_volume=master_volume_for(layout.channels),
             tracks=[Track(pan=TRACK_PANS[t % len(TRACK_PANS)]) for t in range(layout.channels)],
             instruments=instruments,
             patterns=patterns,
@@ -350,7 +350,7 @@ def _sample_header(data: bytes, at: int) -> _SampleHeader:
     name, length, finetune, volume, loop_start, loop_length = _SAMPLE_HEADER.unpack_from(data, at)
     nibble = finetune & 0x0F  # ProTracker ignores the high nibble
     return _SampleHeader(
-        name=_text(name),
+        name=stored_text(name),
         length=2 * length,
         finetune=nibble - 16 if nibble > 7 else nibble,
         volume=min(volume, VOLUME_MAX),
@@ -464,7 +464,7 @@ def _note_of(period: int) -> int:
 _NOTE_OF_PERIOD: Final = tuple(_note_of(period) for period in range(0x1000))
 
 
-def _text(raw: bytes) -> str:
+def stored_text(raw: bytes) -> str:
     """A name as stored: Latin-1, NUL padded; control characters become spaces (OpenMPT)."""
     text = raw.decode("latin-1")
     return "".join(" " if ord(char) < 0x20 or char == "\x7f" else char for char in text).rstrip()
@@ -477,7 +477,7 @@ MOD_ENVELOPE: Final = Envelope(attack_s=0.0, decay_s=0.0, sustain=1.0, release_s
 """A MOD sample starts at full volume and plays to its end: Paula has no envelope."""
 
 
-def _master_volume(channels: int) -> float:
+def master_volume_for(channels: int) -> float:
     """Headroom for `channels` full-volume channels: Paula sums half of them on each side,
     and the sum must stay under the master limiter's knee (0.8) so it is never squashed."""
     per_side = max(1, (channels + 1) // 2)
