@@ -148,13 +148,7 @@ def load_mod(data: bytes, source: str = "song.mod") -> Project:
     sha256 as ``import_sample`` keys them.
     """
     label = source
-    if not data:
-        raise ModuleError(f"{label}: is empty")
-    if len(data) > MAX_MODULE_BYTES:
-        raise ModuleError(
-            f"{label}: is over {MAX_MODULE_BYTES // 2**20} MiB; a module to import may have at "
-            f"most {MAX_MODULE_BYTES} bytes"
-        )
+    check_module_size(data, label)
     layout = _layout(data, label)
     headers = [
         _sample_header(data, _TITLE_BYTES + index * _SAMPLE_HEADER.size)
@@ -219,6 +213,17 @@ def load_mod(data: bytes, source: str = "song.mod") -> Project:
     except ValidationError as error:  # a bug here rather than in the file: still one line
         raise ModuleError(f"{label}: imported song is invalid: {summarize(error)}") from None
     return Project(song=song, samples={sha: samples[sha] for sha in samples if sha in used})
+
+
+def check_module_size(data: bytes, label: str) -> None:
+    """ModuleError unless ``data`` holds 1 to MAX_MODULE_BYTES bytes: every loader's first check."""
+    if not data:
+        raise ModuleError(f"{label}: is empty")
+    if len(data) > MAX_MODULE_BYTES:
+        raise ModuleError(
+            f"{label}: is over {MAX_MODULE_BYTES // 2**20} MiB; a module to import may have at "
+            f"most {MAX_MODULE_BYTES} bytes"
+        )
 
 
 def _has_audio(instrument: Instrument) -> bool:
