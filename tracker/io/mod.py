@@ -535,7 +535,7 @@ def save_mod(project: Project) -> bytes:
     ]
     return b"".join(
         [
-            _name_bytes(song.title, _TITLE_BYTES),
+            name_bytes(song.title, _TITLE_BYTES),
             *headers,
             bytes([len(song.order), song.restart_order]),
             bytes(order),
@@ -620,7 +620,7 @@ def _export_instrument(project: Project, number: int) -> tuple[bytes, bytes]:
             )
         loop_start, loop_words = start // 2, (end - start) // 2
     header = _SAMPLE_HEADER.pack(
-        _name_bytes(instrument.name, _NAME_BYTES),
+        name_bytes(instrument.name, _NAME_BYTES),
         len(pcm) // 2,
         (instrument.finetune // FINETUNE_STEP) & 0x0F,
         round(instrument.volume * VOLUME_MAX),
@@ -677,5 +677,6 @@ def _export_cell(cell: Cell, where: str) -> bytes:
     )
 
 
-def _name_bytes(text: str, size: int) -> bytes:
+def name_bytes(text: str, size: int) -> bytes:
+    """A name as a module stores it: Latin-1 (others as ``?``), cut to ``size``, NUL padded."""
     return text.encode("latin-1", "replace")[:size].ljust(size, b"\x00")
