@@ -899,8 +899,8 @@ def test_load_module_reads_a_mod_by_path(tmp_path: Path) -> None:
     ("name", "data", "message"),
     [
         ("tune.xm", b"Extended Module: tune", "tune.xm: XM import is not written yet"),
-        ("tune.s3m", bytes(100), "tune.s3m: S3M import is not written yet"),
-        ("tune.mod", bytes(44) + b"SCRM" + bytes(100), "tune.mod: S3M import is not written"),
+        ("tune.s3m", bytes(100), "tune.s3m: not an S3M file"),
+        ("tune.mod", bytes(44) + b"SCRM" + bytes(100), "tune.mod: type byte is 0, an S3M"),
         ("tune.mod", b"", "tune.mod: is empty"),
     ],
 )

@@ -14,6 +14,7 @@ from typing import Final
 
 from tracker.io.mod import MAX_MODULE_BYTES, ModuleError, load_mod
 from tracker.io.project import Project
+from tracker.io.s3m import load_s3m
 
 SUFFIXES: Final = (".mod", ".xm", ".s3m")
 """File name endings the command line imports as modules."""
@@ -46,6 +47,8 @@ def load_module(path: str | os.PathLike[str]) -> Project:
     except OSError as error:
         raise ModuleError(f"{label}: cannot read: {error.strerror or error}") from None
     kind = module_kind(data, source.suffix)
+    if kind == "S3M":
+        return load_s3m(data, label)
     if kind != "MOD":
         raise ModuleError(f"{label}: {kind} import is not written yet (only MOD files load)")
     return load_mod(data, label)
