@@ -20,6 +20,7 @@ int tk_engine_init(tk_engine *e, float sample_rate_hz)
         return -1;
     memset(e, 0, sizeof *e);
     e->rate_hz = sample_rate_hz;
+    e->global_volume = 64;
     e->commands.capacity = e->events.capacity = TK_QUEUE_CAPACITY;
     e->midi.capacity = TK_MIDI_QUEUE_CAPACITY;
     e->declick_frames = (uint32_t)(sample_rate_hz * 0.002f);   /* 2 ms: inaudible as a click */
@@ -245,6 +246,17 @@ static const struct { float lo, hi; uint8_t glides; } param_range[TK_IP_COUNT] =
     [TK_IP_GLIDE_S] = { 0.0f, 10.0f, 0 },
 };
 
+/* An instrument's zones share its sound (filter, envelopes, LFO); volume and pan stay each
+ * zone's own, as FastTracker II keeps them per sample. */
+static void set_field(tk_instrument *ins, uint32_t param, float value)
+{
+    *instrument_field(ins, param) = value;
+    if (param == TK_IP_VOLUME || param == TK_IP_PAN)
+        return;
+    for (uint32_t z = 0; z < ins->zone_count; z++)
+        *instrument_field(&ins->zones[z], param) = value;
+}
+
 void tk_instrument_param_set(tk_engine *e, uint32_t number, uint32_t param, float value, int glide)
 {
     tk_song *s = e->song;
@@ -257,6 +269,8 @@ void tk_instrument_param_set(tk_engine *e, uint32_t number, uint32_t param, floa
         return;
     }
     float *field = instrument_field(ins, param);
+    if (!field)
+        return;
     tk_smoother *free_slot = NULL;
     for (uint32_t i = 0; i < TK_MAX_SMOOTHERS; i++) {
         tk_smoother *sm = &e->smoother[i];
@@ -271,11 +285,11 @@ void tk_instrument_param_set(tk_engine *e, uint32_t number, uint32_t param, floa
             free_slot = sm;
     }
     if (!glide || !param_range[param].glides) {
-        *field = value;
+        set_field(ins, param, value);
         return;
     }
     if (!free_slot) {
-        *field = value; /* more knobs at once than slots: this one steps */
+        set_field(ins, param, value); /* more knobs at once than slots: this one steps */
         return;
     }
     *free_slot = (tk_smoother){ .active = 1, .param = (uint8_t)param, .instrument = (uint8_t)number,
@@ -305,7 +319,7 @@ static void run_smoothers(tk_engine *e)
             next = sm->target;
             sm->active = 0;
         }
-        *field = next;
+        set_field(&s->instruments[sm->instrument - 1], sm->param, next);
     }
 }
 
@@ -319,6 +333,8 @@ static void rebind_voices(tk_engine *e, const tk_song *s)
             continue;
         const tk_instrument *ins = v->instrument_number <= s->instrument_count
                                        ? &s->instruments[v->instrument_number - 1] : NULL;
+        if (ins && v->zone) /* a zone of the old song's instrument: the same zone of the new */
+            ins = v->zone <= ins->zone_count ? &ins->zones[v->zone - 1] : NULL;
         if (!ins || ins->kind != v->ins->kind || v->track >= s->tracks ||
             (ins->kind == TK_KIND_SAMPLE &&
              (ins->sample_channels != v->ins->sample_channels ||
@@ -335,11 +351,14 @@ static void note_on(tk_engine *e, uint32_t track, uint32_t note, uint32_t number
     tk_song *s = e->song;
     if (!s || track >= s->tracks || note > TK_NOTE_MAX || number == 0 || number > s->instrument_count)
         return;
-    const tk_instrument *ins = &s->instruments[number - 1];
+    const tk_instrument *parent = &s->instruments[number - 1];
+    uint8_t zone = tk_zone_number(parent, (uint8_t)note);
+    const tk_instrument *ins = tk_instrument_zone(parent, zone);
     tk_voice *v = tk_voice_alloc(e);
     tk_voice_start(e, v, ins, (uint8_t)number, (uint8_t)track, (float)(note * 64 + ins->finetune / 2), 0);
     if (!v->active)
         return;
+    v->zone = zone;
     v->live_note = (uint8_t)note;
     v->velocity = isfinite(velocity) ? fminf(fmaxf(velocity, 0.0f), 1.0f) : 1.0f;
     uint32_t to_control = tk_frames_to_control(e);

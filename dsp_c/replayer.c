@@ -23,11 +23,28 @@ enum { FX_ARP = 0x0, FX_PORTA_UP, FX_PORTA_DOWN, FX_TONE_PORTA, FX_VIBRATO, FX_T
 #define FX_MIDI_BEND  FX('I')        /* external-synth tracks: pitch bend */
 #define FX_MIDI_CC    FX('M')        /* external-synth tracks: controller value */
 #define FX_MIDI_CC_NUMBER FX('N')    /* which controller M sends */
+#define FX_GLOBAL_VOLUME FX('G')
+#define FX_GLOBAL_SLIDE FX('H')
+#define FX_KEY_OFF    FX('K')
+#define FX_ENV_POS    FX('L')
+#define FX_PAN_SLIDE  FX('P')
+#define FX_MULTI_RETRIG FX('R')
+#define FX_TREMOR     FX('T')
+#define FX_VOLUME_COLUMN FX('V')     /* FastTracker II's volume-column commands 60..FF */
+#define FX_EXTRA_FINE FX('X')
 
 static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 /* Songs that follow ProTracker keep pitch as an Amiga period (periods.c). */
 static int amiga(const tk_engine *e) { return e->song->playback == TK_PLAY_PROTRACKER; }
+static int ft2(const tk_engine *e) { return e->song->playback == TK_PLAY_FASTTRACKER2; }
+/* Songs from other trackers: a sample's own volume becomes the channel's volume. */
+static int module(const tk_engine *e) { return e->song->playback != TK_PLAY_NATIVE; }
+
+static const tk_instrument *zone_of(const tk_instrument *ins, uint8_t note)
+{
+    return ins ? tk_instrument_zone(ins, tk_zone_number(ins, note)) : NULL;
+}
 
 static int visited(const tk_engine *e, uint32_t order, uint32_t row)
 {
@@ -132,7 +149,8 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
             pitch = (pitch + 32) / 64 * 64;
         v->pitch_units = (float)clampi(pitch + ch->pitch_offset_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
     }
-    v->volume = (float)clampi(ch->volume + ch->volume_offset, 0, 64) / 64.0f;
+    int32_t volume = ch->tremor_off ? 0 : clampi(ch->volume + ch->volume_offset, 0, 64);
+    v->volume = (float)(volume * e->global_volume) / (64.0f * 64.0f);
     v->pan = (float)(ch->pan - 128) / 128.0f;
     const tk_instrument *ins = v->ins;
     /* -1: back to the instrument's own (an instrument number cleared the override) */
@@ -162,6 +180,13 @@ static int32_t finetune_nibble(const tk_engine *e, uint32_t track, const tk_cell
     return x;
 }
 
+/* 3xx, 5xy and the volume column's Fx all slide to the note instead of starting it. */
+static int is_tone_porta(tk_fx fx)
+{
+    return fx.cmd == FX_TONE_PORTA || fx.cmd == FX_TONE_VOL ||
+           (fx.cmd == FX_VOLUME_COLUMN && fx.param >= 0xF0);
+}
+
 static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_porta, uint32_t offset_frames)
 {
     tk_channel *ch = &e->channel[track];
@@ -173,10 +198,11 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
         tk_midi_program(e, track, c->instrument);
         ch->instrument = c->instrument;
-        /* ProTracker: the sample's own volume is the channel's new volume, not a gain. */
-        ch->volume = amiga(e) ? clampi((int32_t)(ins->volume * 64.0f + 0.5f), 0, 64) : 64;
-        ch->pan = clampi((int32_t)(ins->pan * 128.0f) + 128, 0, 255);
-        ch->finetune = ins->finetune;
+        const tk_instrument *zone = zone_of(ins, c->note <= TK_NOTE_MAX ? c->note : ch->note);
+        /* A module's sample volume is the channel's new volume, not a gain (ProTracker, FT2). */
+        ch->volume = module(e) ? clampi((int32_t)(zone->volume * 64.0f + 0.5f), 0, 64) : 64;
+        ch->pan = clampi((int32_t)(zone->pan * 128.0f) + 128, 0, 255);
+        ch->finetune = zone->finetune;
         /* ProTracker: a lone instrument number keeps the sounding note's finetune
          * (PortaSwapPT.mod, InstrSwapRetrigger.mod). */
         if (!amiga(e) || c->note <= TK_NOTE_MAX)
@@ -191,6 +217,10 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
             sounding->swap_ins = ins;
             sounding->swap_number = c->instrument;
         }
+        /* FastTracker II: a number without a note to start restarts the sounding note's
+         * envelopes, fadeout and auto-vibrato, and takes back a released key. */
+        if (ft2(e) && sounding && !starts)
+            tk_voice_restart_instrument(sounding);
     }
     tk_voice *old = tk_channel_voice(e, track);
 
@@ -205,6 +235,9 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         } else if (ins) {
             /* E5x tunes the note on its own row, over the instrument's finetune
              * (ProTracker and FastTracker II both read it before the period). */
+            const tk_instrument *zone = zone_of(ins, c->note);
+            if (ft2(e)) /* the note's sample brings its own finetune */
+                ch->finetune = zone->finetune;
             int32_t fine = finetune_nibble(e, track, c);
             if (fine >= 0) {
                 ch->finetune = (int8_t)(fine * 16 - 128);
@@ -227,7 +260,10 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 /* ProTracker: 9xx past the end of a looped sample starts it in its loop. */
                 if (amiga(e) && ins->loop_mode != TK_LOOP_NONE && offset_frames >= ins->sample_frames)
                     offset_frames = ins->loop_start_frames;
-                tk_voice_start(e, v, ins, ch->instrument, (uint8_t)track, (float)pitch, offset_frames);
+                tk_voice_start(e, v, zone, ch->instrument, (uint8_t)track, (float)pitch, offset_frames);
+                v->zone = tk_zone_number(ins, c->note);
+                v->replayer_ticks = v->fresh = 1;
+                ch->retrig_count = 0;
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
                 ch->pitch_units = ch->target_units = pitch;
@@ -272,7 +308,9 @@ static void retrigger(tk_engine *e, uint32_t track)
     if (old)
         tk_voice_fade(e, old);
     tk_voice *v = tk_voice_alloc(e);
-    tk_voice_start(e, v, ins, ch->instrument, (uint8_t)track, (float)ch->pitch_units, 0);
+    tk_voice_start(e, v, zone_of(ins, ch->note), ch->instrument, (uint8_t)track, (float)ch->pitch_units, 0);
+    v->zone = tk_zone_number(ins, ch->note);
+    v->replayer_ticks = v->fresh = 1;
     ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
     ch->voice_serial = v->serial;
     uint32_t to_control = tk_frames_to_control(e);
@@ -369,6 +407,69 @@ static void remember_nibbles(uint8_t *memory, uint8_t param)
         *memory = (uint8_t)((*memory & 0xf0) | (param & 0x0f));
 }
 
+/* Rxy: every y ticks the note starts again, its volume changed by x (FastTracker II). */
+static void multi_retrig(tk_engine *e, uint32_t track)
+{
+    tk_channel *ch = &e->channel[track];
+    uint8_t x = ch->mem_multi_retrig >> 4, y = ch->mem_multi_retrig & 15;
+    if (!y || ++ch->retrig_count < y)
+        return;
+    ch->retrig_count = 0;
+    static const int8_t step[16] = { 0, -1, -2, -4, -8, -16, 0, 0, 0, 1, 2, 4, 8, 16, 0, 0 };
+    int32_t v = ch->volume;
+    switch (x) {
+    case 0x6: v = v * 2 / 3; break;
+    case 0x7: v /= 2; break;
+    case 0xE: v = v * 3 / 2; break;
+    case 0xF: v *= 2; break;
+    default: v += step[x]; break;
+    }
+    ch->volume = clampi(v, 0, 64);
+    retrigger(e, track);
+}
+
+/* Txy: x + 1 ticks on, y + 1 ticks off, counted across rows (FastTracker II). */
+static void tremor(tk_channel *ch)
+{
+    int on = ch->tremor_pos & 0x80;
+    int left = (ch->tremor_pos & 0x7f) - 1;
+    if (left < 0) {
+        on = !on;
+        left = on ? ch->mem_tremor >> 4 : ch->mem_tremor & 15;
+    }
+    ch->tremor_pos = (uint8_t)((on ? 0x80 : 0) | left);
+    ch->tremor_off = !on;
+}
+
+/* The volume column's tick-0 half (Vxx): fine slides, vibrato speed and depth, pan, porta speed. */
+static void volume_column_row(tk_channel *ch, uint8_t p)
+{
+    uint8_t y = p & 15;
+    switch (p >> 4) {
+    case 0x8: ch->volume = clampi(ch->volume - y, 0, 64); break;
+    case 0x9: ch->volume = clampi(ch->volume + y, 0, 64); break;
+    case 0xA: if (y) ch->mem_vibrato = (uint8_t)((ch->mem_vibrato & 0x0f) | (y << 4)); break;
+    case 0xB: if (y) ch->mem_vibrato = (uint8_t)((ch->mem_vibrato & 0xf0) | y); break;
+    case 0xC: ch->pan = y << 4; break;
+    case 0xF: if (y) ch->mem_tone_porta = (uint8_t)(y << 4); break;
+    default: break;
+    }
+}
+
+static void volume_column_tick(tk_engine *e, tk_channel *ch, uint8_t p)
+{
+    uint8_t y = p & 15;
+    switch (p >> 4) {
+    case 0x6: ch->volume = clampi(ch->volume - y, 0, 64); break;
+    case 0x7: ch->volume = clampi(ch->volume + y, 0, 64); break;
+    case 0xB: vibrato(e, ch); break;
+    case 0xD: ch->pan = clampi(ch->pan - y, 0, 255); break;
+    case 0xE: ch->pan = clampi(ch->pan + y, 0, 255); break;
+    case 0xF: tone_porta(e, ch); break;
+    default: break;
+    }
+}
+
 static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
 {
     tk_channel *ch = &e->channel[track];
@@ -429,6 +530,35 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_MIDI_BEND: tk_midi_bend(e, track, p); break;
     case FX_MIDI_CC: tk_midi_cc(e, track, ch->midi_cc, p); break;
     case FX_MIDI_CC_NUMBER: ch->midi_cc = p & 0x7f; break;
+    case FX_GLOBAL_VOLUME: e->global_volume = p > 64 ? 64 : p; break;
+    case FX_GLOBAL_SLIDE: remember(&ch->mem_global_slide, p); break;
+    case FX_KEY_OFF:
+        if (p == 0) {
+            tk_voice *v = tk_channel_voice(e, track);
+            if (v)
+                tk_voice_release(v);
+        } else {
+            ch->key_off_tick = p;
+        }
+        break;
+    case FX_ENV_POS: {
+        tk_voice *v = tk_channel_voice(e, track);
+        if (v)
+            tk_voice_set_points(v, p);
+        break;
+    }
+    case FX_PAN_SLIDE: remember(&ch->mem_pan_slide, p); break;
+    case FX_MULTI_RETRIG:
+        remember_nibbles(&ch->mem_multi_retrig, p);
+        break;
+    case FX_TREMOR: remember(&ch->mem_tremor, p); break;
+    case FX_VOLUME_COLUMN: volume_column_row(ch, p); break;
+    case FX_EXTRA_FINE:
+        if (x == 0x1)
+            ch->pitch_units += remember(&ch->mem_extra_fine_up, y);
+        else if (x == 0x2)
+            ch->pitch_units -= remember(&ch->mem_extra_fine_down, y);
+        break;
     case FX_CUTOFF: ch->cutoff = p; break;
     case FX_RESONANCE: ch->resonance = p; break;
     case FX_CUTOFF_SLIDE: remember(&ch->mem_cutoff_slide, p); break;
@@ -478,7 +608,8 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     switch (fx.cmd) {
     case FX_ARP:
         if (p) {
-            uint32_t phase = e->tick % 3;
+            /* FT2 counts a row's ticks down from the speed: its arpeggio order depends on it */
+            uint32_t phase = ft2(e) ? (e->speed_ticks - e->tick) % 3 : e->tick % 3;
             int32_t semis = phase == 1 ? x : phase == 2 ? y : 0;
             if (amiga(e)) {
                 int32_t at = tk_pt_note_index(ch->period, ch->pt_finetune);
@@ -506,6 +637,28 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_VIB_VOL: vibrato(e, ch); volume_slide(ch, ch->mem_volslide); break;
     case FX_TREMOLO: tremolo(e, ch); break;
     case FX_VOLSLIDE: volume_slide(ch, ch->mem_volslide); break;
+    case FX_GLOBAL_SLIDE: {
+        int32_t g = e->global_volume;
+        uint8_t m = ch->mem_global_slide;
+        g = m >> 4 ? g + (m >> 4) : g - (m & 15);
+        e->global_volume = (uint8_t)clampi(g, 0, 64);
+        break;
+    }
+    case FX_KEY_OFF:
+        if (e->tick == ch->key_off_tick) {
+            tk_voice *v = tk_channel_voice(e, track);
+            if (v)
+                tk_voice_release(v);
+        }
+        break;
+    case FX_PAN_SLIDE: {
+        uint8_t m = ch->mem_pan_slide;
+        ch->pan = clampi(m >> 4 ? ch->pan + (m >> 4) : ch->pan - (m & 15), 0, 255);
+        break;
+    }
+    case FX_MULTI_RETRIG: multi_retrig(e, track); break;
+    case FX_TREMOR: tremor(ch); break;
+    case FX_VOLUME_COLUMN: volume_column_tick(e, ch, p); break;
     case FX_CUTOFF_SLIDE: slide_byte(&ch->cutoff, cutoff_of(e, ch), ch->mem_cutoff_slide); break;
     case FX_RES_SLIDE: slide_byte(&ch->resonance, resonance_of(e, ch), ch->mem_res_slide); break;
     case FX_EXTENDED:
@@ -516,7 +669,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         else if (x == 0xD && e->tick == ch->delay_tick) {
             int porta = 0;
             for (uint32_t i = 0; i < TK_MAX_FX_COLUMNS; i++)
-                porta |= ch->delayed.fx[i].cmd == FX_TONE_PORTA || ch->delayed.fx[i].cmd == FX_TONE_VOL;
+                porta |= is_tone_porta(ch->delayed.fx[i]);
             trigger(e, track, &ch->delayed, porta, 0);
         }
         break;
@@ -535,10 +688,11 @@ static void row_start(tk_engine *e, uint32_t track)
 
     ch->cut_tick = 0xff;
     ch->delay_tick = 0xff;
+    ch->key_off_tick = 0xff;
     ch->retrig_ticks = 0;
     for (uint32_t i = 0; i < columns; i++) {
         tk_fx fx = c->fx[i];
-        porta |= fx.cmd == FX_TONE_PORTA || fx.cmd == FX_TONE_VOL;
+        porta |= is_tone_porta(fx);
         if (fx.cmd == FX_EXTENDED && (fx.param >> 4) == 0xD)
             delay = fx.param & 15;
         if (fx.cmd == FX_OFFSET)
@@ -578,6 +732,10 @@ static void row_start(tk_engine *e, uint32_t track)
     for (uint32_t i = 0; i < columns; i++)
         if (c->fx[i].cmd != TK_FX_NONE)
             fx_row(e, track, c->fx[i]);
+    /* FastTracker II's Rxy counts tick 0 too when the row has no note to start. */
+    for (uint32_t i = 0; i < columns; i++)
+        if (c->fx[i].cmd == FX_MULTI_RETRIG && c->note > TK_NOTE_MAX)
+            multi_retrig(e, track);
     /* ProTracker's E9x also retriggers on tick 0 when the row has no note (PTRetrigger.mod). */
     if (amiga(e) && c->note > TK_NOTE_MAX && ch->retrig_ticks)
         retrigger(e, track);
@@ -601,7 +759,7 @@ static void reset_channels(tk_engine *e)
         ch->pan = 128;
         ch->cutoff = -1;
         ch->resonance = -1;
-        ch->cut_tick = ch->delay_tick = 0xff;
+        ch->cut_tick = ch->delay_tick = ch->key_off_tick = 0xff;
     }
 }
 
@@ -636,6 +794,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->row = row < s->patterns[e->pattern].rows ? row : 0;
     e->tick = 0;
     e->speed_ticks = s->speed_ticks ? s->speed_ticks : 6;
+    e->global_volume = s->global_volume > 64 ? 64 : s->global_volume;
     tk_replayer_set_tempo(e, s->tempo_bpm);
     e->tick_acc_fp = 0;
     e->frames_to_tick = 0;
@@ -809,6 +968,7 @@ void tk_replayer_tick(tk_engine *e)
         e->channel[t].pitch_offset_units = 0;
         e->channel[t].period_offset = 0;
         e->channel[t].volume_offset = 0;
+        e->channel[t].tremor_off = 0;
     }
     if (e->tick == 0) {
         e->row_start_frame = e->frame;
@@ -833,6 +993,12 @@ void tk_replayer_tick(tk_engine *e)
     for (uint32_t t = 0; t < tracks; t++) {
         tk_channel *ch = &e->channel[t];
         ch->pitch_units = clampi(ch->pitch_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
+        /* FT2 steps envelopes after the tick's effects; a note's own tick shows their start */
+        tk_voice *v = tk_channel_voice(e, t);
+        if (v && v->fresh)
+            v->fresh = 0;
+        else if (v)
+            tk_voice_step_tick(v);
         apply_channel(e, t, TK_CONTROL_FRAMES, 0);
     }
     atomic_store_explicit(&e->pos_order, e->order, memory_order_relaxed);

@@ -105,7 +105,23 @@ typedef struct tk_osc_params {
     float pulse_width;              /* 0.01..0.99, for TK_WAVE_PULSE */
 } tk_osc_params;
 
-typedef struct tk_instrument {
+/* A drawn envelope (FastTracker II): points in ticks from the note's start. */
+#define TK_ENV_MAX_POINTS 32
+#define TK_ENV_NONE 255             /* no sustain or loop point */
+typedef struct tk_env_points {
+    uint8_t count;                  /* 0: the instrument has none */
+    uint8_t sustain;                /* point held while the key is down, or TK_ENV_NONE */
+    uint8_t loop_start, loop_end;   /* points looped between, or TK_ENV_NONE */
+    uint16_t tick[TK_ENV_MAX_POINTS];   /* ascending */
+    float value[TK_ENV_MAX_POINTS];     /* volume 0..1; pan 0 (left)..1 (right), 0.5 centre */
+} tk_env_points;
+
+enum tk_vibrato_wave { TK_VIB_SINE = 0, TK_VIB_SQUARE, TK_VIB_RAMP_UP, TK_VIB_RAMP_DOWN };
+
+#define TK_KEYMAP_NOTES 120
+
+typedef struct tk_instrument tk_instrument;
+struct tk_instrument {
     uint8_t kind;                   /* enum tk_instrument_kind */
     float volume;                   /* 0..1 */
     float pan;                      /* -1 (left) .. +1 (right) */
@@ -142,7 +158,21 @@ typedef struct tk_instrument {
     uint8_t lfo_dest;               /* enum tk_lfo_dest */
     float lfo_rate_hz;              /* 0.01..50 */
     float lfo_depth;                /* 0..1: 1 = 1 octave pitch, 4 octaves cutoff, full amp, full width */
-} tk_instrument;
+
+    /* FastTracker II instruments (sample kind) */
+    tk_env_points volume_points;    /* when count > 0 it shapes the note instead of amp_env */
+    tk_env_points pan_points;
+    float fadeout;                  /* 0..1: volume lost per tick once released (with volume_points) */
+    uint8_t vibrato_wave;           /* auto-vibrato: enum tk_vibrato_wave */
+    uint8_t vibrato_rate;           /* steps of a 256-step cycle per tick; 0 none */
+    uint8_t vibrato_depth;          /* 0..15 */
+    uint16_t vibrato_sweep_ticks;   /* to full depth; 0 at once */
+    /* Further samples: copies of this instrument with their own sample fields, volume and
+     * pan; note n plays zones[keymap[n] - 1], or this one when keymap[n] is 0. */
+    tk_instrument *zones;
+    uint32_t zone_count;
+    uint8_t keymap[TK_KEYMAP_NOTES];
+};
 
 #define TK_GUARD_FRAMES 4
 
@@ -167,6 +197,8 @@ typedef struct tk_song {
     float master_volume;            /* 0..2 */
     uint8_t interpolation;          /* enum tk_interpolation */
     uint8_t playback;               /* enum tk_playback */
+    uint8_t amiga_slides;           /* FastTracker II rules: slide in Amiga periods (0: linear) */
+    uint8_t global_volume;          /* 0..64: where Gxx starts */
     uint32_t order_count;           /* 1..256 */
     const uint16_t *orders;         /* pattern index per order position */
     uint32_t restart_order;         /* where the song loops to after its end */

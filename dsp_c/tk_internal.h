@@ -17,6 +17,20 @@ typedef struct tk_ring {
 int tk_ring_push(tk_ring *ring, void *slots, size_t slot_bytes, const void *item);
 int tk_ring_pop(tk_ring *ring, const void *slots, size_t slot_bytes, void *item);
 
+/* ---- drawn envelopes and auto-vibrato (points.c) -------------------------- */
+
+typedef struct tk_autovibrato {
+    uint8_t pos;                    /* 256 steps a cycle */
+    uint32_t amp;                   /* depth << 8, grows by sweep each tick to the full depth */
+    uint32_t sweep;
+} tk_autovibrato;
+
+float tk_points_value(const tk_env_points *env, uint32_t pos);
+void tk_points_advance(const tk_env_points *env, uint32_t *pos, int released);
+void tk_autovibrato_start(const tk_instrument *ins, tk_autovibrato *vib);
+/* One tick on: the pitch offset in 1/64 semitone. */
+float tk_autovibrato_step(const tk_instrument *ins, tk_autovibrato *vib, int released);
+
 /* ---- a sounding note (voice.c) ------------------------------------------ */
 
 typedef struct tk_voice {
@@ -25,6 +39,7 @@ typedef struct tk_voice {
     uint8_t track;
     uint8_t live_note;              /* note of a live (jammed) voice; TK_NOTE_NONE for the replayer's */
     uint8_t instrument_number;      /* 1..255 */
+    uint8_t zone;                   /* which of its samples: 0 its own, k its zones[k - 1] */
     uint8_t released;               /* note-off seen */
     uint8_t sample_ended;           /* a one-shot sample ran out: fades at the next update */
     const tk_instrument *ins;
@@ -64,6 +79,18 @@ typedef struct tk_voice {
     tk_lfo lfo;
     float amp_level;                /* envelope x LFO amplitude at the last update */
     float lfo_value;                /* -1..1 at the last update */
+
+    /* FastTracker II instruments: stepped once a tick, by the replayer's ticks for the notes
+     * it plays (replayer_ticks), else every tick length of frames */
+    uint8_t replayer_ticks;
+    uint8_t fresh;                  /* started on the replayer's current tick: its first step is the next */
+    uint32_t tick_frames_left;      /* until the next step */
+    uint32_t volume_pos, pan_pos;   /* drawn envelopes' positions, in ticks */
+    float fade;                     /* 1, falling by the instrument's fadeout a tick once released */
+    float points_amp;               /* the volume envelope x fade this tick */
+    float points_pan;               /* the pan envelope this tick, 0.5 centre */
+    tk_autovibrato vibrato;
+    float vibrato_units;            /* the auto-vibrato's pitch offset this tick */
 } tk_voice;
 
 /* ---- per-track replayer state (replayer.c) ------------------------------ */
@@ -101,6 +128,13 @@ typedef struct tk_channel {
     uint8_t midi_note;              /* MIDI note sounding on the external synth, TK_NOTE_NONE none */
     uint8_t midi_program;           /* last program sent, 0xff none */
     uint8_t midi_cc;                /* controller number Mxx sends (Nxx sets it) */
+    /* FastTracker II's own effects */
+    uint8_t mem_global_slide, mem_pan_slide, mem_multi_retrig, mem_tremor;
+    uint8_t mem_extra_fine_up, mem_extra_fine_down;
+    uint8_t retrig_count;           /* Rxy: ticks since the last retrigger */
+    uint8_t tremor_pos;             /* Txy: bit 7 set while on, low bits: ticks left in the phase */
+    uint8_t tremor_off;             /* Txy: silent this tick */
+    uint8_t key_off_tick;           /* Kxx: tick at which the key is released, 0xff none */
 } tk_channel;
 
 /* ---- the engine --------------------------------------------------------- */
@@ -150,6 +184,7 @@ struct tk_engine {
     uint8_t in_pattern_delay;
     uint8_t in_pattern_delay_done;  /* the row just ended was repeated by EEx */
     uint8_t end_pending;            /* stop_at_end: the song ends when its last tick has played */
+    uint8_t global_volume;          /* 0..64: Gxx, Hxy */
     uint32_t pending_tempo_bpm;     /* ProTracker: Fxx tempo taking effect after this tick, 0 none */
     /* Rows played since the song started, a bit per (order, row): the song has ended when
      * it comes back to one (a jump back to rows not yet played is not an end). */
@@ -243,10 +278,16 @@ void tk_instrument_param_set(tk_engine *e, uint32_t number, uint32_t param, floa
 void tk_automation_run(tk_engine *e);
 
 /* voice.c */
+uint8_t tk_zone_number(const tk_instrument *ins, uint8_t note); /* 0: its own sample */
+const tk_instrument *tk_instrument_zone(const tk_instrument *ins, uint8_t zone);
 tk_voice *tk_voice_alloc(tk_engine *e);
 void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t number,
                     uint8_t track, float pitch_units, uint32_t offset_frames);
 void tk_voice_release(tk_voice *v);
+void tk_voice_set_points(tk_voice *v, uint32_t pos); /* Lxx: both drawn envelopes to tick pos */
+/* FT2's instrument number without a note: envelopes, fadeout and auto-vibrato start over. */
+void tk_voice_restart_instrument(tk_voice *v);
+void tk_voice_step_tick(tk_voice *v); /* one tick of fadeout, drawn envelopes, auto-vibrato */
 void tk_voice_fade(tk_engine *e, tk_voice *v);
 void tk_voice_kill(tk_voice *v);
 /* Recompute a voice's controls: advance its envelopes and LFO by advance_frames

@@ -35,6 +35,75 @@ tk_voice *tk_voice_alloc(tk_engine *e)
     return v;
 }
 
+uint8_t tk_zone_number(const tk_instrument *ins, uint8_t note)
+{
+    if (!ins->zone_count || note > TK_NOTE_MAX)
+        return 0;
+    uint8_t k = ins->keymap[note];
+    return k <= ins->zone_count ? k : 0;
+}
+
+const tk_instrument *tk_instrument_zone(const tk_instrument *ins, uint8_t zone)
+{
+    return zone && zone <= ins->zone_count ? &ins->zones[zone - 1] : ins;
+}
+
+/* Frames in a tick at the song's tempo (FastTracker II envelopes step once a tick). */
+static uint32_t tick_frames(const tk_engine *e)
+{
+    uint32_t frames = (uint32_t)(e->tick_frames_fp >> 32);
+    return frames ? frames : (uint32_t)(e->rate_hz / 50.0f); /* no song yet: 125 BPM */
+}
+
+static int steps_per_tick(const tk_instrument *ins)
+{
+    return ins->volume_points.count || ins->pan_points.count || ins->vibrato_rate;
+}
+
+static void read_points(tk_voice *v)
+{
+    const tk_instrument *ins = v->ins;
+    v->points_amp = ins->volume_points.count ? tk_points_value(&ins->volume_points, v->volume_pos) * v->fade
+                                             : 1.0f;
+    v->points_pan = ins->pan_points.count ? tk_points_value(&ins->pan_points, v->pan_pos) : 0.5f;
+}
+
+/* One tick of FastTracker II's instrument: fadeout, envelopes, auto-vibrato. */
+void tk_voice_step_tick(tk_voice *v)
+{
+    const tk_instrument *ins = v->ins;
+    if (!steps_per_tick(ins))
+        return;
+    if (v->released && ins->volume_points.count)
+        v->fade = v->fade > ins->fadeout ? v->fade - ins->fadeout : 0.0f;
+    if (ins->volume_points.count)
+        tk_points_advance(&ins->volume_points, &v->volume_pos, v->released);
+    if (ins->pan_points.count)
+        tk_points_advance(&ins->pan_points, &v->pan_pos, v->released);
+    read_points(v);
+    if (ins->vibrato_rate && ins->vibrato_depth)
+        v->vibrato_units = tk_autovibrato_step(ins, &v->vibrato, v->released);
+}
+
+void tk_voice_restart_instrument(tk_voice *v)
+{
+    v->released = 0;
+    tk_env_gate_on(&v->amp_env);
+    tk_env_gate_on(&v->filter_env);
+    v->fade = 1.0f;
+    v->volume_pos = v->pan_pos = 0;
+    read_points(v);
+    tk_autovibrato_start(v->ins, &v->vibrato);
+    v->fresh = 1; /* this tick shows the envelopes' start, as on a new note */
+}
+
+void tk_voice_set_points(tk_voice *v, uint32_t pos)
+{
+    v->volume_pos = v->pan_pos = pos;
+    read_points(v);
+    v->fresh = 1;
+}
+
 void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t number,
                     uint8_t track, float pitch_units, uint32_t offset_frames)
 {
@@ -66,6 +135,12 @@ void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t
     tk_env_gate_on(&v->amp_env);
     tk_env_gate_on(&v->filter_env);
     tk_lfo_init(&v->lfo, seed ^ 0x85ebca6bu);
+    v->fade = 1.0f;
+    v->tick_frames_left = tick_frames(e) + tk_frames_to_control(e); /* the first update's advance */
+    read_points(v);
+    tk_autovibrato_start(ins, &v->vibrato);
+    if (ins->vibrato_rate && ins->vibrato_depth) /* FT2 steps it on the note's own tick too */
+        v->vibrato_units = tk_autovibrato_step(ins, &v->vibrato, 0);
     v->active = 1;
     uint32_t index = (uint32_t)(v - e->voice);
     if (index >= e->voice_high)
@@ -144,8 +219,20 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
         if (ins->kind == TK_KIND_SAMPLE && ins->sample_channels == 2)
             tk_filter_flush(&v->filter[1]);
     }
+    /* A voice the replayer plays is stepped by its ticks; a live note by the clock. */
+    if (advance_frames && !v->replayer_ticks && steps_per_tick(ins)) {
+        uint32_t left = advance_frames;
+        while (left >= v->tick_frames_left) {
+            left -= v->tick_frames_left;
+            v->tick_frames_left = tick_frames(e) + tk_frames_to_control(e); /* the first update's advance */
+            tk_voice_step_tick(v);
+        }
+        v->tick_frames_left -= left;
+    }
     if (advance_frames) {
         float amp = tk_env_next(&v->amp_env, &ins->amp_env, advance_frames, rate);
+        if (ins->volume_points.count) /* the drawn envelope and fadeout replace the ADSR */
+            amp = v->points_amp;
         (void)tk_env_next(&v->filter_env, &ins->filter_env, advance_frames, rate);
         float lfo = ins->lfo_dest != TK_LFO_OFF
                         ? tk_lfo_next(&v->lfo, ins->lfo_shape, ins->lfo_rate_hz, advance_frames, rate)
@@ -158,15 +245,17 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
             float next = v->glide_units + v->glide_step_units * (float)advance_frames / TK_CONTROL_FRAMES;
             v->glide_units = (next > 0.0f) == (v->glide_units > 0.0f) ? next : 0.0f;
         }
-        /* Finished its release, or decayed to a silent sustain: free it after a short ramp. */
-        if (tk_env_done(&v->amp_env)) {
+        /* Finished its release, or decayed to a silent sustain (or faded out): free it
+         * after a short ramp. */
+        int done = ins->volume_points.count ? v->released && v->fade <= 0.0f : tk_env_done(&v->amp_env);
+        if (done) {
             tk_voice_fade(e, v);
             return;
         }
     }
 
     float lfo_pitch = ins->lfo_dest == TK_LFO_PITCH ? v->lfo_value * ins->lfo_depth * 768.0f : 0.0f;
-    float pitch = v->pitch_units + v->glide_units + lfo_pitch;
+    float pitch = v->pitch_units + v->glide_units + lfo_pitch + v->vibrato_units;
     if (v->live_note != TK_NOTE_NONE) /* bend and mod wheel play on what is played live */
         pitch += e->live_bend_units + e->mod_units;
 
@@ -211,11 +300,13 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     }
 
     /* Balance pan law: the centre is unity on both sides. */
-    /* In a ProTracker song the instrument's volume already is the channel's (replayer.c). */
-    float gain = e->song && e->song->playback == TK_PLAY_PROTRACKER && v->live_note == TK_NOTE_NONE
+    /* In a module's song the sample's volume already is the channel's (replayer.c). */
+    float gain = e->song && e->song->playback != TK_PLAY_NATIVE && v->live_note == TK_NOTE_NONE
                      ? 1.0f : ins->volume;
     float amp = gain * v->volume * v->velocity * v->amp_level;
     float pan = clampf(v->pan, -1.0f, 1.0f);
+    if (ins->pan_points.count) /* FT2: the envelope swings as far as the pan leaves room */
+        pan += (v->points_pan * 2.0f - 1.0f) * (1.0f - fabsf(pan));
     float left = pan > 0.0f ? 1.0f - pan : 1.0f, right = pan < 0.0f ? 1.0f + pan : 1.0f;
     set_gain_target(v, amp * left, amp * right, ramp_frames);
 }

@@ -17,9 +17,12 @@ import numpy.typing as npt
 from tracker.engine.native import ffi, lib
 from tracker.model import NOTE_CUT, NOTE_OFF, AutomationLane, Cell, Song
 from tracker.model.instrument import (
+    AutoVibrato,
     Envelope,
     Oscillator,
+    PointEnvelope,
     SampleInstrument,
+    SampleZone,
     SynthInstrument,
 )
 from tracker.model.notes import effect_command_number
@@ -80,6 +83,12 @@ _LOOPS = {
     "pingpong": lib.TK_LOOP_PINGPONG,
 }
 _INTERPOLATION = {"linear": lib.TK_INTERP_LINEAR, "cubic": lib.TK_INTERP_CUBIC}
+_VIBRATO_WAVES = {
+    "sine": lib.TK_VIB_SINE,
+    "square": lib.TK_VIB_SQUARE,
+    "ramp_up": lib.TK_VIB_RAMP_UP,
+    "ramp_down": lib.TK_VIB_RAMP_DOWN,
+}
 _PLAYBACK = {
     "native": lib.TK_PLAY_NATIVE,
     "protracker": lib.TK_PLAY_PROTRACKER,
@@ -141,6 +150,8 @@ class CompiledSong:
         s.master_volume = song.master_volume
         s.interpolation = _INTERPOLATION[song.interpolation]
         s.playback = _PLAYBACK[song.playback]
+        s.amiga_slides = song.frequencies == "amiga"
+        s.global_volume = song.global_volume
         orders = ffi.new("uint16_t[]", song.order)
         self._keep.append(orders)
         s.order_count = len(song.order)
@@ -251,29 +262,58 @@ class CompiledSong:
         instrument: SampleInstrument,
         samples: Mapping[str, npt.NDArray[np.float32]],
     ) -> None:
-        ref = instrument.sample
+        out.kind = lib.TK_KIND_SAMPLE
+        self._fill_audio(out, instrument, samples)
+        if instrument.volume_envelope:
+            _set_points(out.volume_points, instrument.volume_envelope)
+        if instrument.pan_envelope:
+            _set_points(out.pan_points, instrument.pan_envelope)
+        out.fadeout = instrument.fadeout
+        if instrument.auto_vibrato:
+            _set_vibrato(out, instrument.auto_vibrato)
+        if not instrument.zones:
+            return
+        # Each zone is a whole copy of the instrument with its own sample, volume and pan, so
+        # a voice reads one tk_instrument whichever sample it plays.
+        zones = ffi.new("tk_instrument[]", len(instrument.zones))
+        self._keep.append(zones)
+        for index, zone in enumerate(instrument.zones):
+            zones[index] = out
+            self._fill_audio(zones[index], zone, samples)
+            zones[index].volume = zone.volume
+            zones[index].pan = zone.pan
+        out.zones = zones
+        out.zone_count = len(instrument.zones)
+        for note, zone_number in enumerate(instrument.keymap or ()):
+            out.keymap[note] = zone_number
+
+    def _fill_audio(
+        self,
+        out: Any,
+        part: SampleInstrument | SampleZone,
+        samples: Mapping[str, npt.NDArray[np.float32]],
+    ) -> None:
+        """The sample fields: audio with its guard frames, loop, rate, base note, finetune."""
+        ref = part.sample
         audio = samples.get(ref.sha256)
         if audio is None:
             raise KeyError(f"sample {ref.name or ref.sha256} has no audio loaded")
-        looped = (
-            instrument.loop != "none" and instrument.loop_end_frames > instrument.loop_start_frames
-        )
-        frames = instrument.loop_end_frames if looped else len(audio)
+        looped = part.loop != "none" and part.loop_end_frames > part.loop_start_frames
+        frames = part.loop_end_frames if looped else len(audio)
         padded = guarded_frames(
-            audio, frames, instrument.loop if looped else "none", instrument.loop_start_frames
+            audio, frames, part.loop if looped else "none", part.loop_start_frames
         )
         self._keep.append(padded)
         base = ffi.cast("float *", ffi.from_buffer(padded))
-        out.kind = lib.TK_KIND_SAMPLE
         out.sample_data = base + GUARD_FRAMES * padded.shape[1]
         out.sample_frames = frames
         out.sample_channels = padded.shape[1]
-        out.loop_mode = _LOOPS[instrument.loop] if looped else lib.TK_LOOP_NONE
-        out.loop_start_frames = instrument.loop_start_frames
-        out.loop_end_frames = instrument.loop_end_frames
+        out.loop_mode = _LOOPS[part.loop] if looped else lib.TK_LOOP_NONE
+        out.loop_start_frames = part.loop_start_frames
+        out.loop_end_frames = part.loop_end_frames
         out.sample_rate_hz = ref.sample_rate_hz
-        out.base_note = instrument.base_note
-        out.finetune = instrument.finetune
+        out.base_note = part.base_note
+        out.finetune = part.finetune
 
 
 def guarded_frames(
@@ -311,6 +351,24 @@ def _set_envelope(out: Any, envelope: Envelope) -> None:
     out.decay_s = envelope.decay_s
     out.sustain = envelope.sustain
     out.release_s = envelope.release_s
+
+
+def _set_points(out: Any, envelope: PointEnvelope) -> None:
+    out.count = len(envelope.points)
+    for index, point in enumerate(envelope.points):
+        out.tick[index] = point.tick
+        out.value[index] = point.value
+    none = lib.TK_ENV_NONE
+    out.sustain = none if envelope.sustain is None else envelope.sustain
+    out.loop_start = none if envelope.loop_start is None else envelope.loop_start
+    out.loop_end = none if envelope.loop_end is None else envelope.loop_end
+
+
+def _set_vibrato(out: Any, vibrato: AutoVibrato) -> None:
+    out.vibrato_wave = _VIBRATO_WAVES[vibrato.wave]
+    out.vibrato_rate = vibrato.rate
+    out.vibrato_depth = vibrato.depth
+    out.vibrato_sweep_ticks = vibrato.sweep_ticks
 
 
 def _set_osc(out: Any, osc: Oscillator) -> None:

@@ -5,13 +5,17 @@ from tracker.model.edit import Block, Clip, EditError
 from tracker.model.errors import describe_error, format_location, summarize
 from tracker.model.history import History, Step
 from tracker.model.instrument import (
+    AutoVibrato,
     Envelope,
+    EnvelopePoint,
     Filter,
     Instrument,
     Lfo,
     Oscillator,
+    PointEnvelope,
     SampleInstrument,
     SampleRef,
+    SampleZone,
     SynthInstrument,
 )
 from tracker.model.notes import (
@@ -52,6 +56,7 @@ __all__ = [
     "NOTE_OFF",
     "SCHEMA_VERSION",
     "VOLUME_MAX",
+    "AutoVibrato",
     "AutomationLane",
     "AutomationPoint",
     "Block",
@@ -60,6 +65,7 @@ __all__ = [
     "EditError",
     "Effect",
     "Envelope",
+    "EnvelopePoint",
     "Filter",
     "History",
     "Instrument",
@@ -67,8 +73,10 @@ __all__ = [
     "MidiMapping",
     "Oscillator",
     "Pattern",
+    "PointEnvelope",
     "SampleInstrument",
     "SampleRef",
+    "SampleZone",
     "Song",
     "Step",
     "SynthInstrument",

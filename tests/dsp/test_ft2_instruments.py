@@ -1,0 +1,251 @@
+"""FastTracker II instruments in the kernel: drawn envelopes, fadeout, auto-vibrato, keymaps.
+
+A constant sample makes each tick's last frame the voice's gain. Under FastTracker II's rules
+the sample's volume (FULL) is the channel's, so a note at full envelope reads FULL.
+"""
+
+import numpy as np
+import pytest
+
+from tests.dsp.helpers import (
+    A4_UNITS,
+    FULL,
+    TICK,
+    dc_sample,
+    make_song,
+    render_ticks,
+    sample_instrument,
+    start,
+    tick_end,
+    tick_pitch,
+)
+from tracker.model import AutoVibrato, EnvelopePoint, PointEnvelope, SampleZone
+
+
+def envelope(*points: tuple[int, float], **fields: int) -> PointEnvelope:
+    return PointEnvelope(points=[EnvelopePoint(tick=t, value=v) for t, v in points], **fields)
+
+
+def levels(rows: list[str], instruments: list, ticks: int, **song: object) -> np.ndarray:
+    played = make_song(rows, instruments, playback="fasttracker2", length=16, **song)
+    return tick_end(render_ticks(played, ticks)) / FULL
+
+
+def test_the_volume_envelope_moves_a_tick_at_a_time_from_its_first_point() -> None:
+    ramp = envelope((0, 1.0), (4, 0.5), (8, 0.0))
+    level = levels(["A-4 01 .. ..."], [dc_sample(volume_envelope=ramp)], 10)
+
+    expected = [1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, 0, 0]
+    np.testing.assert_allclose(level, expected, atol=1e-5)
+
+
+def test_the_sustain_point_holds_until_the_key_is_released() -> None:
+    held = envelope((0, 1.0), (2, 0.5), (6, 0.25), sustain=1)
+    rows = ["A-4 01 .. ...", "=== .. .. ..."]
+    level = levels(rows, [dc_sample(volume_envelope=held)], 10, speed=6)
+
+    # held at 0.5 from tick 2; released on tick 6, when the envelope goes on at once
+    expected = [1, 0.75, 0.5, 0.5, 0.5, 0.5, 0.4375, 0.375, 0.3125, 0.25]
+    np.testing.assert_allclose(level, expected, atol=1e-5)
+
+
+def test_the_loop_goes_round_from_its_end_point_to_its_start_point() -> None:
+    looped = envelope((0, 1.0), (2, 0.5), (4, 1.0), loop_start=1, loop_end=2)
+    level = levels(["A-4 01 .. ..."], [dc_sample(volume_envelope=looped)], 9)
+
+    # ticks 0 1 2 3 4->2 3 4->2 ...
+    expected = [1, 0.75, 0.5, 0.75, 0.5, 0.75, 0.5, 0.75, 0.5]
+    np.testing.assert_allclose(level, expected, atol=1e-5)
+
+
+def test_a_released_note_fades_out_by_its_fadeout_each_tick() -> None:
+    flat = envelope((0, 1.0), (10, 1.0), sustain=0)
+    rows = ["A-4 01 .. ...", "=== .. .. ..."]
+    level = levels(rows, [dc_sample(volume_envelope=flat, fadeout=0.25)], 12, speed=4)
+
+    expected = [1, 1, 1, 1, 0.75, 0.5, 0.25, 0, 0, 0, 0, 0]
+    np.testing.assert_allclose(level, expected, atol=1e-5)
+
+
+def test_without_a_volume_envelope_the_key_release_silences_the_note() -> None:
+    rows = ["A-4 01 .. ...", "=== .. .. ..."]
+    level = levels(rows, [dc_sample(fadeout=0.25)], 8, speed=4)
+
+    np.testing.assert_allclose(level, [1, 1, 1, 1, 0, 0, 0, 0], atol=1e-5)
+
+
+def test_an_instrument_number_alone_restarts_the_envelope_of_the_sounding_note() -> None:
+    ramp = envelope((0, 1.0), (8, 0.0))
+    rows = ["A-4 01 .. ...", "--- 01 .. ..."]
+    level = levels(rows, [dc_sample(volume_envelope=ramp)], 8, speed=4)
+
+    np.testing.assert_allclose(level, [1, 0.875, 0.75, 0.625, 1, 0.875, 0.75, 0.625], atol=1e-5)
+
+
+def test_lxx_sets_the_envelope_position() -> None:
+    ramp = envelope((0, 1.0), (8, 0.0))
+    rows = ["A-4 01 .. ...", "--- .. .. L06"]
+    level = levels(rows, [dc_sample(volume_envelope=ramp)], 6, speed=3)
+
+    np.testing.assert_allclose(level, [1, 0.875, 0.75, 0.25, 0.125, 0], atol=1e-5)
+
+
+def test_the_pan_envelope_swings_the_note_between_the_sides() -> None:
+    swing = envelope((0, 0.0), (2, 1.0))
+    played = make_song(
+        ["A-4 01 .. ..."], [dc_sample(pan_envelope=swing)], playback="fasttracker2", length=16
+    )
+    out = render_ticks(played, 3)
+    left, right = tick_end(out, 0) / FULL, tick_end(out, 1) / FULL
+
+    np.testing.assert_allclose(left, [1, 1, 0], atol=1e-5)
+    np.testing.assert_allclose(right, [0, 1, 1], atol=1e-5)
+
+
+def test_auto_vibrato_sweeps_in_to_its_depth() -> None:
+    sine = np.sin(2 * np.pi * np.arange(48000) * 440 / 48000).astype(np.float32)
+    vibrato = AutoVibrato(wave="square", rate=128, depth=8, sweep_ticks=4)
+    instrument = sample_instrument(
+        sine, loop="forward", loop_start_frames=0, loop_end_frames=48000, auto_vibrato=vibrato
+    )
+    played = make_song(["A-4 01 .. ..."], [instrument], playback="fasttracker2", length=16)
+    offsets = tick_pitch(render_ticks(played, 8)) - A4_UNITS
+
+    # the square is +64 for positions past 127: a period up is a pitch down; the depth grows
+    # by 8 << 8 / 4 a tick to 8 << 8, and 64 * (8 << 8) >> 14 is 8 units
+    expected = [-2, 4, -6, 8, -8, 8, -8, 8]
+    np.testing.assert_allclose(offsets, expected, atol=0.3)
+
+
+def test_the_keymap_picks_each_notes_sample_with_its_own_volume() -> None:
+    loud, quiet = dc_sample(1.0), dc_sample(0.25)
+    keymap = [0] * 60 + [1] * 60
+    instrument = loud.model_copy(
+        update={
+            "zones": [
+                SampleZone(
+                    sample=quiet.sample,
+                    volume=0.5,
+                    base_note=quiet.base_note,
+                    loop="forward",
+                    loop_end_frames=quiet.sample.frames,
+                )
+            ],
+            "keymap": keymap,
+        }
+    )
+    level = levels(["B-4 01 .. ...", "C-5 01 .. ..."], [instrument], 4, speed=2)
+
+    # B-4 plays the instrument's own sample at its volume, C-5 the zone at 0.25 x 0.5 / FULL
+    np.testing.assert_allclose(level, [1, 1, 0.25 * 0.5 / FULL, 0.25 * 0.5 / FULL], atol=1e-5)
+
+
+def test_global_volume_and_its_slide_scale_every_track() -> None:
+    rows = ["A-4 01 .. G20", "--- .. .. H02"]
+    level = levels(rows, [dc_sample()], 6, speed=3)
+
+    np.testing.assert_allclose(level, [0.5, 0.5, 0.5, 0.5, 30 / 64, 28 / 64], atol=1e-5)
+
+
+def test_the_song_starts_at_its_global_volume() -> None:
+    level = levels(["A-4 01 .. ..."], [dc_sample()], 2, global_volume=16)
+
+    np.testing.assert_allclose(level, [0.25, 0.25], atol=1e-5)
+
+
+def test_kxx_releases_the_key_at_tick_xx() -> None:
+    level = levels(["A-4 01 .. K02"], [dc_sample()], 4, speed=4)
+
+    np.testing.assert_allclose(level, [1, 1, 0, 0], atol=1e-5)
+
+
+def test_pxy_slides_the_pan_each_tick() -> None:
+    played = make_song(
+        ["A-4 01 .. 880", "--- .. .. P0F"],
+        [dc_sample()],
+        speed=3,
+        playback="fasttracker2",
+        length=16,
+    )
+    right = tick_end(render_ticks(played, 6), 1) / FULL
+
+    # the note's pan starts at 80 (centre); P0F moves it 15 left a tick after the row's first
+    assert right[:3].tolist() == pytest.approx([1, 1, 1], abs=1e-5)
+    np.testing.assert_allclose(
+        right[3:], [1, (128 - 15 - 128) / 128 + 1, (128 - 30 - 128) / 128 + 1], atol=1e-5
+    )
+
+
+def test_txy_tremor_turns_the_note_on_and_off() -> None:
+    level = levels(["A-4 01 .. T11"], [dc_sample()], 8, speed=8)
+
+    # tick 0 plays; from the first tick on, x + 1 = 2 ticks on and y + 1 = 2 off
+    assert (level > 0.5).tolist() == [True, True, True, False, False, True, True, False]
+
+
+def test_rxy_retriggers_every_y_ticks_changing_the_volume_by_x() -> None:
+    ramp = envelope((0, 1.0), (8, 0.0))
+    level = levels(["A-4 01 .. R82"], [dc_sample(volume_envelope=ramp)], 6, speed=6)
+
+    # every second tick the note starts again: its envelope starts again too
+    np.testing.assert_allclose(level, [1, 0.875, 1, 0.875, 1, 0.875], atol=1e-5)
+
+
+def test_x1x_and_x2x_are_extra_fine_slides_of_one_unit() -> None:
+    sine = np.sin(2 * np.pi * np.arange(48000) * 440 / 48000).astype(np.float32)
+    instrument = sample_instrument(sine, loop="forward", loop_start_frames=0, loop_end_frames=48000)
+    rows = ["A-4 01 .. X18", "--- .. .. X10", "--- .. .. X23"]
+    played = make_song(rows, [instrument], speed=2, playback="fasttracker2", length=16)
+    offsets = tick_pitch(render_ticks(played, 6)) - A4_UNITS
+
+    np.testing.assert_allclose(offsets, [8, 8, 16, 16, 13, 13], atol=0.3)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("V62", [1, 62 / 64, 60 / 64]),  # slide down 2 a tick after the first
+        ("V71", [1, 1, 1]),  # up, held at 64
+        ("V83", [61 / 64, 61 / 64, 61 / 64]),  # fine down, once
+    ],
+)
+def test_the_volume_column_commands(command: str, expected: list[float]) -> None:
+    played = make_song(
+        [f"A-4 01 40 {command}"], [dc_sample(FULL)], speed=3, playback="fasttracker2", length=16
+    )
+    level = tick_end(render_ticks(played, 3)) / FULL
+
+    np.testing.assert_allclose(level, expected, atol=1e-5)
+
+
+def test_the_volume_columns_tone_portamento_slides_instead_of_starting_the_note() -> None:
+    sine = np.sin(2 * np.pi * np.arange(48000) * 440 / 48000).astype(np.float32)
+    instrument = sample_instrument(sine, loop="forward", loop_start_frames=0, loop_end_frames=48000)
+    rows = ["A-4 01 .. ...", "B-4 .. .. VF1"]
+    played = make_song(rows, [instrument], speed=3, playback="fasttracker2", length=16)
+    offsets = tick_pitch(render_ticks(played, 6)) - A4_UNITS
+
+    # F1 is 3xx's speed 10 (x 16): 64 units a tick toward B-4, 128 units up
+    np.testing.assert_allclose(offsets, [0, 0, 0, 0, 64, 128], atol=0.3)
+
+
+def test_fasttracker2_arpeggio_order_depends_on_the_speed() -> None:
+    sine = np.sin(2 * np.pi * np.arange(48000) * 440 / 48000).astype(np.float32)
+    instrument = sample_instrument(sine, loop="forward", loop_start_frames=0, loop_end_frames=48000)
+    played = make_song(["A-4 01 .. 037"], [instrument], speed=5, playback="fasttracker2", length=16)
+    semitones = (tick_pitch(render_ticks(played, 5)) - A4_UNITS) / 64
+
+    # ticks count down from the speed: 5-1=4 -> x, 3 -> base, 2 -> y, 1 -> x
+    np.testing.assert_allclose(semitones, [0, 3, 0, 7, 3], atol=0.02)
+
+
+def test_a_live_note_steps_its_envelope_by_the_clock() -> None:
+    ramp = envelope((0, 1.0), (4, 0.0))
+    played = make_song(
+        ["--- .. .. ..."], [dc_sample(volume_envelope=ramp)], playback="fasttracker2", length=16
+    )
+    run = start(played, play=False)
+    run.kernel.note_on(0, 57, 1)
+    level = tick_end(run.render(6 * TICK)) / 0.5
+
+    np.testing.assert_allclose(level, [1, 0.75, 0.5, 0.25, 0, 0], atol=1e-3)
