@@ -10,6 +10,7 @@ import pytest
 from tests.dsp.helpers import (
     A4_UNITS,
     FULL,
+    SAMPLE_AUDIO,
     TICK,
     dc_sample,
     make_song,
@@ -19,6 +20,7 @@ from tests.dsp.helpers import (
     tick_end,
     tick_pitch,
 )
+from tracker.engine import compile_song
 from tracker.model import AutoVibrato, EnvelopePoint, PointEnvelope, SampleZone
 
 
@@ -249,3 +251,67 @@ def test_a_live_note_steps_its_envelope_by_the_clock() -> None:
     level = tick_end(run.render(6 * TICK)) / 0.5
 
     np.testing.assert_allclose(level, [1, 0.75, 0.5, 0.25, 0, 0], atol=1e-3)
+
+
+def zoned(low: float, high: float, **fields: object) -> object:
+    """A dc instrument playing `low` below C-5 and a zone of `high` (volume 1) from C-5 up."""
+    own, other = dc_sample(low), dc_sample(high)
+    zone = SampleZone(
+        sample=other.sample,
+        volume=1.0,
+        base_note=other.base_note,
+        loop="forward",
+        loop_end_frames=other.sample.frames,
+    )
+    return own.model_copy(update={"zones": [zone], "keymap": [0] * 60 + [1] * 60, **fields})
+
+
+def test_a_live_note_plays_the_sample_its_key_maps_to() -> None:
+    played = make_song(["--- .. .. ..."], [zoned(0.25, 0.5)], playback="fasttracker2")
+    run = start(played, play=False)
+    run.kernel.note_on(0, 60, 1)
+    # a live note is a velocity-scaled gain on the zone's own volume, not the channel's
+    assert tick_end(run.render(2 * TICK))[-1] == pytest.approx(0.5, abs=1e-4)
+
+
+def test_a_swapped_song_carries_a_zones_note_on_in_the_new_songs_zone() -> None:
+    rows = ["C-5 01 .. ..."] + ["--- .. .. ..."] * 7
+    run = start(make_song(rows, [zoned(0.1, 0.4)], speed=1, playback="fasttracker2"))
+    before = tick_end(run.render(2 * TICK))
+    louder = compile_song(
+        make_song(rows, [zoned(0.1, 0.6)], speed=1, playback="fasttracker2"), SAMPLE_AUDIO
+    )
+    run.kernel.swap(louder)
+    after = tick_end(run.render(3 * TICK))
+
+    assert before[-1] == pytest.approx(0.4, abs=1e-4)
+    assert after[-1] == pytest.approx(0.6, abs=1e-4)  # the new song's zone 1, not its own sample
+
+
+def test_a_parameter_set_on_the_instrument_reaches_its_zones() -> None:
+    noise = np.random.default_rng(1).uniform(-0.5, 0.5, 48000).astype(np.float32)
+    own = sample_instrument(noise, loop="forward", loop_start_frames=0, loop_end_frames=48000)
+    zone = SampleZone(
+        sample=own.sample,
+        volume=1.0,
+        base_note=own.base_note,
+        loop="forward",
+        loop_end_frames=48000,
+    )
+    filtered = own.model_copy(
+        update={
+            "zones": [zone],
+            "keymap": [1] * 120,
+            "filter": own.filter.model_copy(update={"type": "lowpass", "cutoff_hz": 20000.0}),
+        }
+    )
+    run = start(make_song(["A-4 01 .. ..."], [filtered], playback="fasttracker2", length=16))
+    open_ = run.render(4 * TICK)
+    run.kernel.set_instrument_param(1, "CUTOFF_HZ", 200.0)
+    run.render(4 * TICK)  # the 10 ms glide
+    closed = run.render(4 * TICK)
+
+    def high_energy(x: np.ndarray) -> float:
+        return float(np.mean(np.diff(x[:, 0]) ** 2))
+
+    assert high_energy(closed) < 0.01 * high_energy(open_)
