@@ -248,11 +248,11 @@ def _header(data: bytes, label: str) -> _Header:
         if count > limit:
             raise ModuleError(f"{label}: declares {count} {what}, a song holds at most {limit}")
     if len(data) < header.end:
+        parts = "order list, parapointers and pan table"
+        if header.default_pan != PAN_TABLE_PRESENT:
+            parts = "order list and parapointers"
         raise ModuleError(
-            f"{label}: truncated header: {len(data)} bytes, the header with its "
-            f"{header.orders} orders, {header.instruments + header.patterns} parapointers"
-            f"{' and pan table' if header.default_pan == PAN_TABLE_PRESENT else ''} takes "
-            f"{header.end}"
+            f"{label}: truncated header: {len(data)} bytes, the header, {parts} take {header.end}"
         )
     if header.sample_format not in (_SIGNED_SAMPLES, _UNSIGNED_SAMPLES):
         raise ModuleError(
