@@ -50,6 +50,10 @@ fuzz: $(STAMP)
 	$(PY) -m tests.fuzz.seeds build/fuzz/mod
 	$(PY) tests/fuzz/fuzz_mod.py -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=5 \
 		-artifact_prefix=build/fuzz/ build/fuzz/mod $(MODULES)
+	mkdir -p build/fuzz/s3m
+	$(PY) -m tests.fuzz.seeds build/fuzz/s3m s3m
+	$(PY) tests/fuzz/fuzz_s3m.py -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=5 \
+		-artifact_prefix=build/fuzz/s3m- build/fuzz/s3m $(MODULES)
 
 # docs/keys.md is made from the key table (tracker/ui/keymap.py); a test checks it is current.
 keys-doc: $(STAMP)

@@ -1,7 +1,9 @@
 """Seed inputs for the module fuzzers: small valid modules of each layout the MOD loader
-reads, so the fuzzer starts past the signature check instead of guessing its way there.
+reads (and S3Ms), so the fuzzer starts past the signature check instead of guessing its way
+there.
 
     .venv/bin/python -m tests.fuzz.seeds build/fuzz/mod
+    .venv/bin/python -m tests.fuzz.seeds build/fuzz/s3m s3m
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 import sys
 from pathlib import Path
 
+from tests.io.s3m_builder import Entry, RawInstrument, effect, note_byte, raw_s3m
 from tracker.io.mod import PERIODS, mod_sample, save_mod
 from tracker.io.project import Project
 from tracker.model import EFFECT_COMMANDS, Cell, Effect, Pattern, Song, Track
@@ -58,12 +61,45 @@ def seeds() -> dict[str, bytes]:
     }
 
 
-def main(folder: str) -> None:
+def s3m_seeds() -> dict[str, bytes]:
+    """name -> bytes: S3Ms with unsigned and signed, 8- and 16-bit, mono and stereo samples,
+    AdLib and empty slots, a pan table, markers in the order and a missing pattern."""
+    cells = {
+        (row, row % 4): Entry(
+            note=254 if row % 17 == 0 else note_byte(1 + row % 7, row % 12),
+            instrument=1 + row % 4,
+            volume=row if row % 2 else None,
+            effect=effect("ABCDEFGHIJKLMOQRSTUVX"[row % 21], row * 4) if row % 3 else None,
+        )
+        for row in range(0, 64, 2)
+    }
+    instruments = [
+        RawInstrument(_SINE, b"looped", flags=1, loop_start=8, loop_end=40),
+        RawInstrument(_SINE, b"stereo 16-bit", flags=6, c2spd=22050),
+        RawInstrument(b"", b"adlib", kind=2),
+        RawInstrument(b"", b"empty", kind=0),
+    ]
+    channels = (0, 8, 1, 16) + (255,) * 28
+    return {
+        "unsigned.s3m": raw_s3m(
+            [cells, {}], instruments=instruments, order=[0, 254, 1, 3, 255], channels=channels
+        ),
+        "signed-panned.s3m": raw_s3m(
+            [cells],
+            instruments=instruments,
+            channels=channels,
+            pans=bytes([0x20, 0x2F, 0x27, 0x08]) + bytes(28),
+            sample_format=1,
+        ),
+    }
+
+
+def main(folder: str, kind: str = "mod") -> None:
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    for name, data in seeds().items():
+    for name, data in {"mod": seeds, "s3m": s3m_seeds}[kind]().items():
         (target / f"seed-{name}").write_bytes(data)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
