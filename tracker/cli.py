@@ -95,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     export = commands.add_parser(
-        "export", help="export a song as a Standard MIDI File or a ProTracker module"
+        "export",
+        help="export a song as a Standard MIDI File or a ProTracker or FastTracker II module",
     )
     export.add_argument("song", nargs="?", type=Path, help="project file (default: the demo song)")
     export.add_argument(
@@ -103,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         type=_export_path,
         required=True,
-        help="file to write (.mid or .midi: MIDI; .mod: ProTracker module)",
+        help="file to write (.mid or .midi: MIDI; .mod: ProTracker module; .xm: FastTracker II)",
     )
 
     import_ = commands.add_parser(
@@ -160,9 +161,9 @@ def _suffixed_path(text: str, suffixes: Sequence[str]) -> Path:
 
 
 def _export_path(text: str) -> Path:
-    from tracker.io import mod, smf
+    from tracker.io import mod, smf, xm
 
-    return _suffixed_path(text, (*smf.SUFFIXES, *mod.SUFFIXES))
+    return _suffixed_path(text, (*smf.SUFFIXES, *mod.SUFFIXES, *xm.SUFFIXES))
 
 
 def _import_path(text: str) -> Path:
@@ -331,15 +332,17 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from tracker.io import mod
+    from tracker.io import mod, xm
     from tracker.io.samples import write_atomic
     from tracker.io.smf import export_smf
 
     project = _load(args.song)
     tracks = len(project.song.tracks)
-    if args.output.suffix.lower() in mod.SUFFIXES:
+    suffix = args.output.suffix.lower()
+    if suffix in (*mod.SUFFIXES, *xm.SUFFIXES):
+        save = mod.save_mod if suffix in mod.SUFFIXES else xm.save_xm
         try:
-            data = mod.save_mod(project)
+            data = save(project)
         except ProjectError as error:
             raise UserError(f"{args.output.name}: {error}") from None
         try:

@@ -898,7 +898,7 @@ def test_load_module_reads_a_mod_by_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("tune.xm", b"Extended Module: tune", "tune.xm: XM import is not written yet"),
+        ("tune.xm", b"Extended Module: tune", "tune.xm: truncated header: 21 bytes"),
         ("tune.s3m", bytes(100), "tune.s3m: not an S3M file"),
         ("tune.mod", bytes(44) + b"SCRM" + bytes(100), "tune.mod: type byte is 0, an S3M"),
         ("tune.mod", b"", "tune.mod: is empty"),
@@ -947,17 +947,6 @@ def test_cli_import_of_a_bad_module_is_one_line_and_writes_nothing(
         "the file holds 1"
     ]
     assert not out.exists()
-
-
-def test_cli_import_of_an_xm_says_it_is_not_written_yet(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "song.xm"
-    path.write_bytes(b"Extended Module: x" + bytes(400))
-    assert main(["import", str(path), "-o", str(tmp_path / "x.json")]) == 1
-    assert capsys.readouterr().err.strip() == (
-        "tracker: song.xm: XM import is not written yet (only MOD files load)"
-    )
 
 
 def test_cli_export_of_a_song_that_does_not_fit_is_one_line(

@@ -1,5 +1,5 @@
-"""Tracker modules from other programs, by what the file holds: the door to tracker.io.mod
-(and, once they are written, the XM and S3M importers).
+"""Tracker modules from other programs, by what the file holds: the door to tracker.io.mod,
+tracker.io.xm and tracker.io.s3m.
 
 A file is recognised by its content first (an XM or S3M signature), then by its suffix; what
 is neither goes to the MOD loader, which has the last word on whether it is a module (MODs
@@ -15,6 +15,7 @@ from typing import Final
 from tracker.io.mod import MAX_MODULE_BYTES, ModuleError, load_mod
 from tracker.io.project import Project
 from tracker.io.s3m import load_s3m
+from tracker.io.xm import load_xm
 
 SUFFIXES: Final = (".mod", ".xm", ".s3m")
 """File name endings the command line imports as modules."""
@@ -47,8 +48,8 @@ def load_module(path: str | os.PathLike[str]) -> Project:
     except OSError as error:
         raise ModuleError(f"{label}: cannot read: {error.strerror or error}") from None
     kind = module_kind(data, source.suffix)
+    if kind == "XM":
+        return load_xm(data, label)
     if kind == "S3M":
         return load_s3m(data, label)
-    if kind != "MOD":
-        raise ModuleError(f"{label}: {kind} import is not written yet (only MOD files load)")
     return load_mod(data, label)
