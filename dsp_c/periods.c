@@ -78,3 +78,26 @@ float tk_period_to_units(int32_t period, float base_note, float sample_rate_hz)
     double hz = TK_AMIGA_CLOCK_HZ / (double)period;
     return base_note * 64.0f + (float)(768.0 * log2(hz / (double)sample_rate_hz));
 }
+
+/* Scream Tracker 3: periods of 1/4 Amiga period, octave 4 from a 12-note table, scaled by
+ * the sample's C2SPD; a sample plays at its C2SPD on ST3's C-4, our C-5 (60). */
+static const uint16_t st3_octave4[12] = {1712, 1616, 1524, 1440, 1356, 1280, 1208, 1140, 1076, 1016, 960, 907};
+
+int32_t tk_st3_period(int32_t note, float base_note, float c2spd)
+{
+    int32_t n = note + 60 - (int32_t)base_note;
+    if (n < 0)
+        n = 0;
+    /* The octave shift is done after scaling, so high notes keep their precision (as
+     * OpenMPT computes it; ST3's own table shift truncated). */
+    double period = 8363.0 * 32.0 * st3_octave4[n % 12] / ((double)c2spd * (double)(1u << (n / 12)));
+    return period > TK_ST3_PERIOD_MAX ? TK_ST3_PERIOD_MAX : (int32_t)period;
+}
+
+float tk_st3_period_to_units(int32_t period, float base_note, float c2spd)
+{
+    if (period < TK_ST3_PERIOD_MIN) /* ST3 clamps the period it plays, not the channel's */
+        period = TK_ST3_PERIOD_MIN;
+    double hz = TK_ST3_CLOCK_HZ / (double)period;
+    return base_note * 64.0f + (float)(768.0 * log2(hz / (double)c2spd));
+}

@@ -38,6 +38,9 @@ static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : 
 /* Songs that follow ProTracker keep pitch as an Amiga period (periods.c). */
 static int amiga(const tk_engine *e) { return e->song->playback == TK_PLAY_PROTRACKER; }
 static int ft2(const tk_engine *e) { return e->song->playback == TK_PLAY_FASTTRACKER2; }
+/* Scream Tracker 3 songs keep pitch as an ST3 period (a quarter of an Amiga one). */
+static int st3(const tk_engine *e) { return e->song->playback == TK_PLAY_SCREAMTRACKER3; }
+#define FX_FINE_VIBRATO FX('U')
 /* Songs from other trackers: a sample's own volume becomes the channel's volume. */
 static int module(const tk_engine *e) { return e->song->playback != TK_PLAY_NATIVE; }
 
@@ -60,6 +63,39 @@ static void slide_period(tk_channel *ch, int32_t delta)
 {
     /* ProTracker stops slides at its highest and lowest notes. */
     ch->period = clampi(ch->period + delta, TK_PERIOD_SLIDE_MIN, TK_PERIOD_SLIDE_MAX);
+}
+
+/* ST3 slides the channel's period up to 32767; one slid down to 0 stops (PeriodLimit.s3m). */
+static void st3_slide(tk_engine *e, uint32_t track, int32_t delta)
+{
+    tk_channel *ch = &e->channel[track];
+    ch->period = ch->period + delta > TK_ST3_PERIOD_MAX ? TK_ST3_PERIOD_MAX : ch->period + delta;
+    if (ch->period <= 0) {
+        ch->period = 0;
+        tk_voice *v = tk_channel_voice(e, track);
+        if (v)
+            tk_voice_fade(e, v);
+        ch->voice = -1;
+    }
+}
+
+/* ST3's Dxy on a row's first tick: DxF slides up x, DFy down y, once. */
+static void st3_fine_volume(tk_channel *ch, uint8_t p)
+{
+    uint8_t x = p >> 4, y = p & 15;
+    if (y == 0xF && x)
+        ch->volume = clampi(ch->volume + x, 0, 64);
+    else if (x == 0xF && y)
+        ch->volume = clampi(ch->volume - y, 0, 64);
+}
+
+/* ...and on the ticks after it: D0y down y, Dx0 up x; the fine forms wait. */
+static void st3_volume_slide(tk_channel *ch, uint8_t p)
+{
+    uint8_t x = p >> 4, y = p & 15;
+    if ((y == 0xF && x) || (x == 0xF && y))
+        return;
+    ch->volume = clampi(y ? ch->volume - y : ch->volume + x, 0, 64);
 }
 
 uint32_t tk_frames_to_control(const tk_engine *e)
@@ -143,6 +179,9 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
             period = tk_pt_period_at(tk_pt_note_index(period, ch->pt_finetune), ch->pt_finetune);
         v->pitch_units = tk_period_to_units(period + ch->period_offset, (float)v->ins->base_note,
                                             v->ins->sample_rate_hz);
+    } else if (st3(e) && v->ins->kind == TK_KIND_SAMPLE) {
+        v->pitch_units = tk_st3_period_to_units(ch->period + ch->period_offset, (float)v->ins->base_note,
+                                                v->ins->sample_rate_hz) + (float)ch->pitch_offset_units;
     } else {
         int32_t pitch = clampi(ch->pitch_units, PITCH_MIN_UNITS, PITCH_MAX_UNITS);
         if (ch->glissando && ch->target_units != ch->pitch_units)
@@ -244,7 +283,8 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 ch->pt_finetune = (int8_t)(fine < 8 ? fine : fine - 16);
             }
             int32_t pitch = (int32_t)c->note * 64 + ch->finetune / 2;
-            int32_t period = tk_pt_period(c->note, ch->pt_finetune);
+            int32_t period = st3(e) ? tk_st3_period(c->note, (float)zone->base_note, zone->sample_rate_hz)
+                                    : tk_pt_period(c->note, ch->pt_finetune);
             ch->note = c->note;
             if (tone_porta && old) {
                 ch->target_units = pitch;
@@ -264,6 +304,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 v->zone = tk_zone_number(ins, c->note);
                 v->replayer_ticks = v->fresh = 1;
                 ch->retrig_count = 0;
+                ch->cut = 0;
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
                 ch->pitch_units = ch->target_units = pitch;
@@ -288,6 +329,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
             tk_voice_release(old);
     } else if (c->note == TK_NOTE_CUT) {
         tk_midi_note_off(e, track);
+        ch->cut = 1;
         if (old)
             tk_voice_fade(e, old);
         ch->voice = -1;
@@ -304,6 +346,8 @@ static void retrigger(tk_engine *e, uint32_t track)
     /* A sample that has played to its end starts again too (ProTracker, FastTracker II):
      * only a track that never played a note has nothing to retrigger. */
     if (!ins || ch->voice_serial == 0 || e->song->track[track].midi_only)
+        return;
+    if (st3(e) && ch->cut) /* ST3 does not start a cut note again (RetrigAfterNoteCut.s3m) */
         return;
     if (old)
         tk_voice_fade(e, old);
@@ -352,6 +396,14 @@ static void tone_porta(tk_engine *e, tk_channel *ch)
             ch->target_period = 0; /* reached: a later 3xx has nowhere to go (PortaTarget.mod) */
         return;
     }
+    if (st3(e)) {
+        int32_t speed = ch->mem_tone_porta * 4;
+        if (ch->period < ch->target_period)
+            ch->period = ch->period + speed > ch->target_period ? ch->target_period : ch->period + speed;
+        else if (ch->period > ch->target_period)
+            ch->period = ch->period - speed < ch->target_period ? ch->target_period : ch->period - speed;
+        return;
+    }
     int32_t speed = ch->mem_tone_porta * 4;
     if (ch->pitch_units < ch->target_units)
         ch->pitch_units = ch->pitch_units + speed > ch->target_units ? ch->target_units : ch->pitch_units + speed;
@@ -364,6 +416,8 @@ static void vibrato(tk_engine *e, tk_channel *ch)
     int32_t depth = ch->mem_vibrato & 15, speed = ch->mem_vibrato >> 4;
     if (amiga(e))
         ch->period_offset = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 128;
+    else if (st3(e)) /* ST3 periods are quarter Amiga periods; Uxy is four times finer */
+        ch->period_offset = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / (ch->fine_vibrato ? 128 : 32);
     else
         ch->pitch_offset_units = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 32;
     ch->vibrato_pos = (uint8_t)((ch->vibrato_pos + speed) & 63);
@@ -495,6 +549,37 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
         default: break;
         }
     }
+    if (st3(e)) {
+        switch (fx.cmd) {
+        case FX_PORTA_UP:
+        case FX_PORTA_DOWN: {
+            /* EFx/FFx: fine, x * 4 once; EEx/FEx: extra fine, x once; else on each later tick */
+            int32_t sign = fx.cmd == FX_PORTA_UP ? -1 : 1;
+            if (p >= 0xF0)
+                st3_slide(e, track, sign * 4 * y);
+            else if (p >= 0xE0)
+                st3_slide(e, track, sign * y);
+            ch->mem_porta_up = ch->mem_porta_down = p;
+            return;
+        }
+        case FX_VOLSLIDE: st3_fine_volume(ch, p); ch->mem_volslide = p; return;
+        case FX_TONE_VOL: ch->mem_volslide = p; return; /* no fine slide on the first tick */
+        case FX_VIB_VOL: /* nor here, and Kxy's vibrato is never a fine one (VibratoTypeChange.s3m) */
+            ch->mem_volslide = p;
+            ch->fine_vibrato = 0;
+            return;
+        case FX_VIBRATO: ch->fine_vibrato = 0; remember_nibbles(&ch->mem_vibrato, p); return;
+        case FX_FINE_VIBRATO: ch->fine_vibrato = 1; remember_nibbles(&ch->mem_vibrato, p); return;
+        case FX_EXTENDED:
+            if (x == 0xE) { /* SEx: the first row delay of the row counts (PatternDelays.s3m) */
+                if (!e->in_pattern_delay && !e->pattern_delay)
+                    e->pattern_delay = y;
+                return;
+            }
+            break;
+        default: break;
+        }
+    }
     switch (fx.cmd) {
     case FX_PORTA_UP: remember(&ch->mem_porta_up, p); break;
     case FX_PORTA_DOWN: remember(&ch->mem_porta_down, p); break;
@@ -620,23 +705,47 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         }
         break;
     case FX_PORTA_UP:
-        if (amiga(e))
+        if (st3(e)) {
+            if (ch->mem_porta_up < 0xE0)
+                st3_slide(e, track, -4 * ch->mem_porta_up);
+        } else if (amiga(e))
             slide_period(ch, -(int32_t)ch->mem_porta_up);
         else
             ch->pitch_units += 4 * ch->mem_porta_up;
         break;
     case FX_PORTA_DOWN:
-        if (amiga(e))
+        if (st3(e)) {
+            if (ch->mem_porta_down < 0xE0)
+                st3_slide(e, track, 4 * ch->mem_porta_down);
+        } else if (amiga(e))
             slide_period(ch, (int32_t)ch->mem_porta_down);
         else
             ch->pitch_units -= 4 * ch->mem_porta_down;
         break;
     case FX_TONE_PORTA: tone_porta(e, ch); break;
     case FX_VIBRATO: vibrato(e, ch); break;
-    case FX_TONE_VOL: tone_porta(e, ch); volume_slide(ch, ch->mem_volslide); break;
-    case FX_VIB_VOL: vibrato(e, ch); volume_slide(ch, ch->mem_volslide); break;
+    case FX_TONE_VOL:
+        tone_porta(e, ch);
+        if (st3(e))
+            st3_volume_slide(ch, ch->mem_volslide);
+        else
+            volume_slide(ch, ch->mem_volslide);
+        break;
+    case FX_VIB_VOL:
+        vibrato(e, ch);
+        if (st3(e))
+            st3_volume_slide(ch, ch->mem_volslide);
+        else
+            volume_slide(ch, ch->mem_volslide);
+        break;
+    case FX_FINE_VIBRATO: vibrato(e, ch); break;
     case FX_TREMOLO: tremolo(e, ch); break;
-    case FX_VOLSLIDE: volume_slide(ch, ch->mem_volslide); break;
+    case FX_VOLSLIDE:
+        if (st3(e))
+            st3_volume_slide(ch, ch->mem_volslide);
+        else
+            volume_slide(ch, ch->mem_volslide);
+        break;
     case FX_GLOBAL_SLIDE: {
         int32_t g = e->global_volume;
         uint8_t m = ch->mem_global_slide;
@@ -677,6 +786,39 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     }
 }
 
+/* For these a 00 parameter in ST3 means the last non-zero one of any command. */
+static int shares_st3_memory(uint8_t cmd)
+{
+    switch (cmd) {
+    case FX_VOLSLIDE: case FX_VIB_VOL: case FX_TONE_VOL: case FX_PORTA_DOWN: case FX_PORTA_UP:
+    case FX_TREMOR: case FX_ARP: case FX_MULTI_RETRIG: case FX_TREMOLO: case FX_EXTENDED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Column i's effect with the parameter the row plays (after ST3's shared memory). */
+static tk_fx fx_at(const tk_channel *ch, const tk_cell *c, uint32_t i)
+{
+    tk_fx fx = c->fx[i];
+    fx.param = ch->fx_param[i];
+    return fx;
+}
+
+static void resolve_params(tk_engine *e, tk_channel *ch, const tk_cell *c, uint32_t columns)
+{
+    for (uint32_t i = 0; i < columns; i++) {
+        uint8_t p = c->fx[i].param;
+        /* any command's non-zero parameter is remembered (ParamMemory.s3m: even Hxy's) */
+        if (st3(e) && p)
+            ch->st3_memory = p;
+        else if (st3(e) && shares_st3_memory(c->fx[i].cmd))
+            p = ch->st3_memory;
+        ch->fx_param[i] = p;
+    }
+}
+
 static void row_start(tk_engine *e, uint32_t track)
 {
     tk_channel *ch = &e->channel[track];
@@ -685,6 +827,8 @@ static void row_start(tk_engine *e, uint32_t track)
     int porta = 0;
     uint8_t delay = 0;
     uint32_t offset = 0;
+
+    resolve_params(e, ch, c, columns);
 
     ch->cut_tick = 0xff;
     ch->delay_tick = 0xff;
@@ -709,6 +853,15 @@ static void row_start(tk_engine *e, uint32_t track)
     /* A row repeated by EEx runs its continuous effects again, not its tick-0 ones
      * (docs/effects.md): a fine slide or E6x counts once. ProTracker runs its fine slides
      * and note delays on every repetition (PatternDelaysRetrig.mod). */
+    if (e->in_pattern_delay && st3(e)) {
+        /* ST3: every repetition is a first tick again, but a loop counts once */
+        for (uint32_t i = 0; i < columns; i++) {
+            tk_fx fx = fx_at(ch, c, i);
+            if (fx.cmd != TK_FX_NONE && !(fx.cmd == FX_EXTENDED && (fx.param >> 4) == 0x6))
+                fx_row(e, track, fx);
+        }
+        return;
+    }
     if (e->in_pattern_delay) {
         if (!amiga(e))
             return;
@@ -731,7 +884,7 @@ static void row_start(tk_engine *e, uint32_t track)
     }
     for (uint32_t i = 0; i < columns; i++)
         if (c->fx[i].cmd != TK_FX_NONE)
-            fx_row(e, track, c->fx[i]);
+            fx_row(e, track, fx_at(ch, c, i));
     /* FastTracker II's Rxy counts tick 0 too when the row has no note to start. */
     for (uint32_t i = 0; i < columns; i++)
         if (c->fx[i].cmd == FX_MULTI_RETRIG && c->note > TK_NOTE_MAX)
@@ -987,7 +1140,7 @@ void tk_replayer_tick(tk_engine *e)
             uint32_t columns = fx_columns(e, t);
             for (uint32_t i = 0; i < columns; i++)
                 if (c->fx[i].cmd != TK_FX_NONE)
-                    fx_tick(e, t, c->fx[i]);
+                    fx_tick(e, t, fx_at(&e->channel[t], c, i));
         }
     }
     for (uint32_t t = 0; t < tracks; t++) {

@@ -135,6 +135,11 @@ typedef struct tk_channel {
     uint8_t tremor_pos;             /* Txy: bit 7 set while on, low bits: ticks left in the phase */
     uint8_t tremor_off;             /* Txy: silent this tick */
     uint8_t key_off_tick;           /* Kxx: tick at which the key is released, 0xff none */
+    /* Scream Tracker 3 */
+    uint8_t st3_memory;             /* the last non-zero parameter of D, E, F, I, J, K, L, Q, R, S */
+    uint8_t fx_param[TK_MAX_FX_COLUMNS]; /* this row's parameters after that memory */
+    uint8_t fine_vibrato;           /* Uxy: vibrato at a quarter of Hxy's depth */
+    uint8_t cut;                    /* the note was cut: Qxy has nothing to start again */
 } tk_channel;
 
 /* ---- the engine --------------------------------------------------------- */
@@ -337,5 +342,10 @@ int32_t tk_pt_period(uint8_t note, int8_t finetune);
 int32_t tk_pt_note_index(int32_t period, int8_t finetune);
 int32_t tk_pt_period_at(int32_t index, int8_t finetune);
 float tk_period_to_units(int32_t period, float base_note, float sample_rate_hz);
+#define TK_ST3_CLOCK_HZ 14317056.0  /* a sample step every period ticks of this (4 x NTSC Paula) */
+#define TK_ST3_PERIOD_MIN 64        /* the shortest period ST3 plays (PeriodLimit.s3m) */
+#define TK_ST3_PERIOD_MAX 32767     /* and the longest a slide reaches (PeriodLimitUpper.s3m) */
+int32_t tk_st3_period(int32_t note, float base_note, float c2spd);
+float tk_st3_period_to_units(int32_t period, float base_note, float c2spd);
 
 #endif
