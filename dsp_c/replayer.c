@@ -226,6 +226,21 @@ static int is_tone_porta(tk_fx fx)
            (fx.cmd == FX_VOLUME_COLUMN && fx.param >= 0xF0);
 }
 
+/* The key goes up. FT2: a note with no volume envelope goes to volume 0 but plays on, so a
+ * later volume brings it back (NoteOffVolume.xm); one with an envelope is released. */
+static void key_off(tk_engine *e, uint32_t track)
+{
+    tk_voice *v = tk_channel_voice(e, track);
+    if (!v)
+        return;
+    if (ft2(e) && v->ins->kind == TK_KIND_SAMPLE && !v->ins->volume_points.count) {
+        e->channel[track].volume = 0;
+        v->released = 1; /* fadeout and auto-vibrato see a released key */
+        return;
+    }
+    tk_voice_release(v);
+}
+
 static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_porta, uint32_t offset_frames)
 {
     tk_channel *ch = &e->channel[track];
@@ -257,7 +272,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
             sounding->swap_number = c->instrument;
         }
         /* FastTracker II: a number without a note to start restarts the sounding note's
-         * envelopes, fadeout and auto-vibrato, and takes back a released key. */
+         * envelopes, fadeout and auto-vibrato; a released key stays released (Pickup.xm). */
         if (ft2(e) && sounding && !starts)
             tk_voice_restart_instrument(sounding);
     }
@@ -325,8 +340,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         }
     } else if (c->note == TK_NOTE_OFF) {
         tk_midi_note_off(e, track);
-        if (old)
-            tk_voice_release(old);
+        key_off(e, track);
     } else if (c->note == TK_NOTE_CUT) {
         tk_midi_note_off(e, track);
         ch->cut = 1;
@@ -619,9 +633,7 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_GLOBAL_SLIDE: remember(&ch->mem_global_slide, p); break;
     case FX_KEY_OFF:
         if (p == 0) {
-            tk_voice *v = tk_channel_voice(e, track);
-            if (v)
-                tk_voice_release(v);
+            key_off(e, track);
         } else {
             ch->key_off_tick = p;
         }
@@ -754,11 +766,8 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         break;
     }
     case FX_KEY_OFF:
-        if (e->tick == ch->key_off_tick) {
-            tk_voice *v = tk_channel_voice(e, track);
-            if (v)
-                tk_voice_release(v);
-        }
+        if (e->tick == ch->key_off_tick)
+            key_off(e, track);
         break;
     case FX_PAN_SLIDE: {
         uint8_t m = ch->mem_pan_slide;
@@ -829,6 +838,17 @@ static void row_start(tk_engine *e, uint32_t track)
     uint32_t offset = 0;
 
     resolve_params(e, ch, c, columns);
+    /* FT2 ignores the note and instrument beside a K00 (KeyOff2.xm) */
+    tk_cell without;
+    for (uint32_t i = 0; ft2(e) && i < columns; i++) {
+        if (c->fx[i].cmd == FX_KEY_OFF && c->fx[i].param == 0) {
+            without = *c;
+            without.note = TK_NOTE_NONE;
+            without.instrument = TK_INSTR_NONE;
+            c = &without;
+            break;
+        }
+    }
 
     ch->cut_tick = 0xff;
     ch->delay_tick = 0xff;

@@ -86,6 +86,7 @@ typedef struct tk_voice {
     uint8_t fresh;                  /* started on the replayer's current tick: its first step is the next */
     uint32_t tick_frames_left;      /* until the next step */
     uint32_t volume_pos, pan_pos;   /* drawn envelopes' positions, in ticks */
+    uint8_t volume_hold, pan_hold;  /* stay where they are for the next step (at a release) */
     float fade;                     /* 1, falling by the instrument's fadeout a tick once released */
     float points_amp;               /* the volume envelope x fade this tick */
     float points_pan;               /* the pan envelope this tick, 0.5 centre */
@@ -290,7 +291,8 @@ void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t
                     uint8_t track, float pitch_units, uint32_t offset_frames);
 void tk_voice_release(tk_voice *v);
 void tk_voice_set_points(tk_voice *v, uint32_t pos); /* Lxx: both drawn envelopes to tick pos */
-/* FT2's instrument number without a note: envelopes, fadeout and auto-vibrato start over. */
+/* FT2's instrument number without a note: envelopes, fadeout and auto-vibrato start over
+ * (a released key stays released). */
 void tk_voice_restart_instrument(tk_voice *v);
 void tk_voice_step_tick(tk_voice *v); /* one tick of fadeout, drawn envelopes, auto-vibrato */
 void tk_voice_fade(tk_engine *e, tk_voice *v);

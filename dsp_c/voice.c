@@ -76,10 +76,11 @@ void tk_voice_step_tick(tk_voice *v)
         return;
     if (v->released && ins->volume_points.count)
         v->fade = v->fade > ins->fadeout ? v->fade - ins->fadeout : 0.0f;
-    if (ins->volume_points.count)
+    if (ins->volume_points.count && !v->volume_hold)
         tk_points_advance(&ins->volume_points, &v->volume_pos, v->released);
-    if (ins->pan_points.count)
+    if (ins->pan_points.count && !v->pan_hold)
         tk_points_advance(&ins->pan_points, &v->pan_pos, v->released);
+    v->volume_hold = v->pan_hold = 0;
     read_points(v);
     if (ins->vibrato_rate && ins->vibrato_depth)
         v->vibrato_units = tk_autovibrato_step(ins, &v->vibrato, v->released);
@@ -87,9 +88,6 @@ void tk_voice_step_tick(tk_voice *v)
 
 void tk_voice_restart_instrument(tk_voice *v)
 {
-    v->released = 0;
-    tk_env_gate_on(&v->amp_env);
-    tk_env_gate_on(&v->filter_env);
     v->fade = 1.0f;
     v->volume_pos = v->pan_pos = 0;
     read_points(v);
@@ -155,11 +153,23 @@ void tk_voice_legato(tk_engine *e, tk_voice *v, float new_pitch_units)
     v->pitch_units = new_pitch_units;
 }
 
+static int on_a_point(const tk_env_points *env, uint32_t pos)
+{
+    for (uint32_t i = 0; i < env->count; i++)
+        if (env->tick[i] == pos)
+            return 1;
+    return 0;
+}
+
 void tk_voice_release(tk_voice *v)
 {
     v->released = 1;
     tk_env_gate_off(&v->amp_env);
     tk_env_gate_off(&v->filter_env);
+    /* FT2 steps its envelope counter back a tick at the release when it sits on a point, so
+     * that point (the sustain) sounds one tick longer (EnvOff.xm) */
+    v->volume_hold = v->ins->volume_points.count && on_a_point(&v->ins->volume_points, v->volume_pos);
+    v->pan_hold = v->ins->pan_points.count && on_a_point(&v->ins->pan_points, v->pan_pos);
 }
 
 static void set_gain_target(tk_voice *v, float left, float right, uint32_t ramp_frames)
