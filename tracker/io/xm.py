@@ -6,7 +6,8 @@ are refused). Writes 1.04 with FastTracker II's own header and instrument sizes.
 
 An imported song plays by FastTracker II's rules (``Song.playback = "fasttracker2"``), with
 linear or Amiga slides as the file's flag says. Cells, effects and instruments map one for
-one; docs/file-format.md ("XM") has the whole mapping. Where the header is out of the
+one; docs/file-format.md ("XM") has the whole mapping. Effects FastTracker II does not have
+(OpenMPT's extensions) are dropped and counted in one log line. Where the header is out of the
 model's range it is clamped: a speed of 0 plays as 1 and one above 31 as 31 (FastTracker II's
 highest), a tempo below 32 BPM as 32 and one above 255 as 255.
 
@@ -16,7 +17,9 @@ that size is checked against the file's length, so any input is cheap to refuse.
 
 from __future__ import annotations
 
+import logging
 import struct
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
@@ -90,7 +93,7 @@ _VOLUME_COMMAND_FIRST: Final = 0x60
 
 # XM effect numbers are base-36 digits, as our letters are: these mean in FastTracker II
 # what the letter means to us. The rest (I, J, M, N, O, Q, S, U, V, W, Y, Z: OpenMPT's
-# extensions, or nothing) mean other things here and are dropped on import.
+# extensions, or nothing) mean other things here: import drops them and logs how many.
 KEPT_EFFECTS: Final = frozenset(
     (*range(16), *(EFFECT_COMMANDS.index(letter) for letter in "GHKLPRTX"))
 )
@@ -131,6 +134,15 @@ _PACKED_FIELDS: Final = tuple(
     tuple(bit for bit in range(_FIELDS) if flags >> bit & 1) for flags in range(32)
 )
 """The fields a packed cell's flag byte says follow, by its low five bits."""
+_ENTRY_BYTES: Final = tuple(
+    1 + len(_PACKED_FIELDS[first & 0x1F]) if first & _PACKED else _FIELDS for first in range(256)
+)
+"""A stored entry's length by its first byte: a flag byte and the fields it names, or five."""
+
+
+_log = logging.getLogger(__name__)
+
+_Decoded = tuple[Cell, str | None]  # a cell, and the name of an effect it dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,16 +207,20 @@ def load_xm(data: bytes, source: str = "song.xm") -> Project:
     label = source
     check_module_size(data, label)
     header = _header(data, label)
-    cells: dict[bytes, Cell] = {}
-    patterns, at = _patterns(data, header, label, cells)
-    two_columns = [False] * header.channels
-    for pattern in patterns:
-        for row in pattern.rows:
-            for track, cell in enumerate(row):
-                if len(cell.effects) == 2:
-                    two_columns[track] = True
+    cells: dict[bytes, _Decoded] = {}
+    dropped: Counter[str] = Counter()
+    patterns, at = _patterns(data, header, label, cells, dropped)
+    if dropped:
+        listed = ", ".join(f"{name} x{count}" for name, count in sorted(dropped.items()))
+        _log.info(
+            "%s: %d effects have no equivalent and were dropped: %s",
+            label,
+            dropped.total(),
+            listed,
+        )
     while len(patterns) <= max(header.order):
         patterns.append(Pattern.empty(EMPTY_PATTERN_ROWS, header.channels))
+    tracks = [Track(effect_columns=columns) for columns in _effect_columns(patterns)]
 
     samples: dict[str, SampleAudio] = {}
     instruments: list[Instrument] = []
@@ -212,7 +228,7 @@ def load_xm(data: bytes, source: str = "song.xm") -> Project:
         instrument, at = _instrument(data, at, index, header.instrument_count, label, samples)
         instruments.append(instrument)
     # A cell may name an instrument the file does not declare: it plays nothing there.
-    referenced = max((cell.instrument or 0 for cell in cells.values()), default=0)
+    referenced = max((cell.instrument or 0 for cell, _ in cells.values()), default=0)
     while len(instruments) < referenced:
         silent, audio = mod_sample(b"")
         samples.setdefault(silent.sample.sha256, audio)
@@ -227,7 +243,7 @@ def load_xm(data: bytes, source: str = "song.xm") -> Project:
             frequencies="linear" if header.linear else "amiga",
             master_volume=master_volume_for(header.channels),
             global_volume=64,
-            tracks=[Track(effect_columns=2 if two else 1) for two in two_columns],
+            tracks=tracks,
             instruments=instruments,
             patterns=patterns,
             order=header.order,
@@ -236,6 +252,17 @@ def load_xm(data: bytes, source: str = "song.xm") -> Project:
     except ValidationError as error:  # a bug here rather than in the file: still one line
         raise ModuleError(f"{label}: imported song is invalid: {summarize(error)}") from None
     return Project(song=song, samples=samples)
+
+
+def _effect_columns(patterns: Sequence[Pattern]) -> list[int]:
+    """Per track: 2 where a cell has a volume-column command and an effect, else 1."""
+    columns = [1] * patterns[0].track_count
+    for pattern in patterns:
+        for row in pattern.rows:
+            for track, cell in enumerate(row):
+                if len(cell.effects) == 2:
+                    columns[track] = 2
+    return columns
 
 
 def _truncated(label: str, what: str, end: int, data: bytes) -> NoReturn:
@@ -305,7 +332,11 @@ def _header(data: bytes, label: str) -> _Header:
 
 
 def _patterns(
-    data: bytes, header: _Header, label: str, cells: dict[bytes, Cell]
+    data: bytes,
+    header: _Header,
+    label: str,
+    cells: dict[bytes, _Decoded],
+    dropped: Counter[str],
 ) -> tuple[list[Pattern], int]:
     """The stored patterns, and where the instruments start after them."""
     patterns: list[Pattern] = []
@@ -332,49 +363,56 @@ def _patterns(
             patterns.append(Pattern.empty(rows, header.channels))
             continue
         chunk = data[data_at:at]
-        grid = _unpack(chunk, rows, header.channels, cells, f"{label}: pattern {index}")
+        grid = _unpack(chunk, rows, header.channels, cells, dropped, f"{label}: pattern {index}")
         patterns.append(Pattern(rows=grid))
     return patterns, at
 
 
 def _unpack(
-    chunk: bytes, rows: int, channels: int, cells: dict[bytes, Cell], where: str
+    chunk: bytes,
+    rows: int,
+    channels: int,
+    cells: dict[bytes, _Decoded],
+    dropped: Counter[str],
+    where: str,
 ) -> list[list[Cell]]:
     """Rows of cells from packed pattern data. Data that ends between cells leaves the rest
     empty (OpenMPT); a cell cut off inside is refused. Bytes left over are ignored."""
     grid: list[list[Cell]] = []
-    at = 0
+    at, size = 0, len(chunk)
     for row in range(rows):
         line: list[Cell] = []
         for channel in range(channels):
-            if at >= len(chunk):
+            if at >= size:
                 line.append(EMPTY_CELL)
                 continue
-            raw, at = _next_cell(chunk, at)
-            if at > len(chunk):
+            end = at + _ENTRY_BYTES[chunk[at]]
+            if end > size:
                 raise ModuleError(
                     f"{where}: its packed data overruns it: row {row}, channel {channel} runs "
-                    f"past its {len(chunk)} bytes"
+                    f"past its {size} bytes"
                 )
-            cell = cells.get(raw)
-            if cell is None:
-                cell = cells[raw] = _cell(raw)
-            line.append(cell)
+            entry = chunk[at:end]  # as stored: the key, so a cell seen before is not decoded
+            at = end
+            decoded = cells.get(entry)
+            if decoded is None:
+                decoded = cells[entry] = _cell(_fields(entry))
+            line.append(decoded[0])
+            if decoded[1] is not None:
+                dropped[decoded[1]] += 1
         grid.append(line)
     return grid
 
 
-def _next_cell(chunk: bytes, at: int) -> tuple[bytes, int]:
-    """The five fields of the cell at ``at``, and where the next cell starts (past the end
-    of ``chunk`` if this one is cut off)."""
-    flags = chunk[at]
+def _fields(entry: bytes) -> bytes:
+    """The five fields of a stored entry, packed or not; those a flag byte leaves out are 0."""
+    flags = entry[0]
     if not flags & _PACKED:
-        return chunk[at : at + _FIELDS], at + _FIELDS
-    present = _PACKED_FIELDS[flags & 0x1F]
+        return entry
     fields = [0] * _FIELDS
-    for field, value in zip(present, chunk[at + 1 : at + 1 + len(present)], strict=False):
+    for field, value in zip(_PACKED_FIELDS[flags & 0x1F], entry[1:], strict=True):
         fields[field] = value
-    return bytes(fields), at + 1 + len(present)
+    return bytes(fields)
 
 
 def _note(byte: int) -> int | None:
@@ -383,7 +421,8 @@ def _note(byte: int) -> int | None:
     return NOTE_OFF if byte == XM_NOTE_OFF else None  # others are none (FastTracker II)
 
 
-def _cell(raw: bytes) -> Cell:
+def _cell(raw: bytes) -> _Decoded:
+    """The cell of five stored fields, and the name of an effect it drops (or None)."""
     note, instrument, volume, command, param = raw
     volume_command = None
     if volume >= _VOLUME_COMMAND_FIRST:
@@ -392,7 +431,12 @@ def _cell(raw: bytes) -> Cell:
     if command in KEPT_EFFECTS and (command or param):  # 0 00 is no effect
         effect = Effect(command=EFFECT_COMMANDS[command], param=param)
     effects = (volume_command, effect) if volume_command else (effect,) if effect else ()
-    return Cell(
+    dropped = None
+    if command not in KEPT_EFFECTS:
+        dropped = (
+            EFFECT_COMMANDS[command] if command < len(EFFECT_COMMANDS) else f"command {command}"
+        )
+    cell = Cell(
         note=_note(note),
         # FastTracker II has 128 instruments; a higher number is none.
         instrument=instrument if 1 <= instrument <= MAX_INSTRUMENTS else None,
@@ -401,6 +445,7 @@ def _cell(raw: bytes) -> Cell:
         else None,
         effects=effects,
     )
+    return cell, dropped
 
 
 def _instrument(
@@ -456,7 +501,7 @@ def _instrument(
     # with 0 or 18 there play in it (OpenMPT): the field is not read.
     headers_end = at + declared * _SAMPLE_HEADER.size
     if headers_end > len(data):
-        _truncated(label, f"instrument {number}'s sample headers", headers_end, data)
+        _truncated(label, f"instrument {number}'s last sample header", headers_end, data)
     headers = [_sample_header(data, at + s * _SAMPLE_HEADER.size) for s in range(declared)]
     at = headers_end
     declared_bytes = sum(header.stored_bytes for header in headers)
