@@ -54,6 +54,10 @@ fuzz: $(STAMP)
 	$(PY) -m tests.fuzz.seeds build/fuzz/s3m s3m
 	$(PY) tests/fuzz/fuzz_s3m.py -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=5 \
 		-artifact_prefix=build/fuzz/s3m- build/fuzz/s3m $(MODULES)
+	mkdir -p build/fuzz/xm
+	$(PY) -m tests.fuzz.seeds build/fuzz/xm xm
+	$(PY) tests/fuzz/fuzz_xm.py -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=5 \
+		-artifact_prefix=build/fuzz/xm- build/fuzz/xm $(MODULES)
 
 # docs/keys.md is made from the key table (tracker/ui/keymap.py); a test checks it is current.
 keys-doc: $(STAMP)

@@ -1,9 +1,10 @@
 """Seed inputs for the module fuzzers: small valid modules of each layout the MOD loader
-reads (and S3Ms), so the fuzzer starts past the signature check instead of guessing its way
-there.
+reads (and S3Ms and XMs), so the fuzzer starts past the signature check instead of guessing
+its way there.
 
     .venv/bin/python -m tests.fuzz.seeds build/fuzz/mod
     .venv/bin/python -m tests.fuzz.seeds build/fuzz/s3m s3m
+    .venv/bin/python -m tests.fuzz.seeds build/fuzz/xm xm
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import sys
 from pathlib import Path
 
+from tests.io import xm_builder as xm
 from tests.io.s3m_builder import Entry, RawInstrument, effect, note_byte, raw_s3m
 from tracker.io.mod import PERIODS, mod_sample, save_mod
 from tracker.io.project import Project
@@ -94,10 +96,61 @@ def s3m_seeds() -> dict[str, bytes]:
     }
 
 
+def xm_seeds() -> dict[str, bytes]:
+    """name -> bytes: XMs with every kind of cell, 8- and 16-bit, stereo and ADPCM samples,
+    multi-sample instruments with envelopes, an empty instrument, and OpenMPT's short header."""
+    sine = [round(100 * math.sin(i / 5)) for i in range(64)]
+    kept = "0123456789ABCDEFGHKLPRTX"
+    cells = {
+        (row, row % 4): xm.cell(
+            1 + row % 97,
+            1 + row % 4,
+            (0, 0x20, 0x65, 0xC8)[row // 2 % 4],
+            EFFECT_COMMANDS.index(kept[row % len(kept)]),
+            row * 4,
+            packed=row % 5 != 0,
+        )
+        for row in range(0, 64, 2)
+    }
+    table = bytes(range(16))
+    instruments = [
+        xm.RawInstrument(
+            [xm.RawSample(xm.delta8(sine), b"looped", flags=1, loop_start=8, loop_length=32)],
+            b"enveloped",
+            volume_envelope=xm.RawEnvelope(
+                [(0, 64), (8, 20), (30, 0)], sustain=1, loop_end=1, flags=7
+            ),
+            pan_envelope=xm.RawEnvelope([(0, 32), (4, 40)], flags=1),
+            vibrato=(1, 2, 3, 4),
+            fadeout=256,
+        ),
+        xm.RawInstrument(
+            [
+                xm.RawSample(xm.delta16(sine[:16]), b"16", flags=0x12, loop_length=8),
+                xm.RawSample(xm.delta8(sine[:8]) * 2, b"stereo", flags=0x20),
+                xm.RawSample(table + bytes(8), b"adpcm", reserved=0xAD, length=16),
+            ],
+            b"three",
+            keymap=bytes([0] * 40 + [1] * 40 + [2] * 16),
+        ),
+        xm.RawInstrument(name=b"empty"),
+    ]
+    patterns = [
+        xm.pattern(cells, channels=4),
+        xm.pattern({(0, 1): xm.cell(97)}, rows=1, channels=4),
+    ]
+    return {
+        "linear.xm": xm.raw_xm(patterns, instruments, order=[0, 1, 0, 5], channels=4, restart=1),
+        "amiga-short-header.xm": xm.raw_xm(
+            patterns, instruments, order=[1, 0], channels=4, flags=0, header_size=22
+        ),
+    }
+
+
 def main(folder: str, kind: str = "mod") -> None:
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    for name, data in {"mod": seeds, "s3m": s3m_seeds}[kind]().items():
+    for name, data in {"mod": seeds, "s3m": s3m_seeds, "xm": xm_seeds}[kind]().items():
         (target / f"seed-{name}").write_bytes(data)
 
 
