@@ -319,6 +319,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 v->zone = tk_zone_number(ins, c->note);
                 v->replayer_ticks = v->fresh = 1;
                 ch->retrig_count = 0;
+                ch->held_units = 0;
                 ch->cut = 0;
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
@@ -425,10 +426,26 @@ static void tone_porta(tk_engine *e, tk_channel *ch)
         ch->pitch_units = ch->pitch_units - speed < ch->target_units ? ch->target_units : ch->pitch_units - speed;
 }
 
+/* FT2's LFO: half a cycle of 32 steps from its table, the ramp's sign taken from a
+ * position of its own (the tremolo's ramp reads the vibrato's: TremoloVibrato.xm). */
+static int32_t ft2_lfo_half(tk_engine *e, uint8_t wave, uint8_t pos, uint8_t ramp_pos)
+{
+    switch (wave & 3) {
+    case 0: return tk_vibrato_sine[pos & 31];
+    case 1: return (ramp_pos & 63) < 32 ? (pos & 31) << 3 : 255 - ((pos & 31) << 3);
+    case 2: return 255;
+    default: return (int32_t)(tk_rng_next(&e->rng) & 255);
+    }
+}
+
 static void vibrato(tk_engine *e, tk_channel *ch)
 {
     int32_t depth = ch->mem_vibrato & 15, speed = ch->mem_vibrato >> 4;
-    if (amiga(e))
+    if (ft2(e)) {
+        /* FT2 adds to the period in the first half of the cycle: the pitch goes down first */
+        int32_t amount = ft2_lfo_half(e, ch->vibrato_wave, ch->vibrato_pos, ch->vibrato_pos) * depth >> 5;
+        ch->pitch_offset_units = ch->held_units = (ch->vibrato_pos & 63) < 32 ? -amount : amount;
+    } else if (amiga(e))
         ch->period_offset = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / 128;
     else if (st3(e)) /* ST3 periods are quarter Amiga periods; Uxy is four times finer */
         ch->period_offset = lfo_wave(e, ch->vibrato_wave, ch->vibrato_pos) * depth / (ch->fine_vibrato ? 128 : 32);
@@ -440,7 +457,12 @@ static void vibrato(tk_engine *e, tk_channel *ch)
 static void tremolo(tk_engine *e, tk_channel *ch)
 {
     int32_t depth = ch->mem_tremolo & 15, speed = ch->mem_tremolo >> 4;
-    ch->volume_offset = lfo_wave(e, ch->tremolo_wave, ch->tremolo_pos) * depth / 64;
+    if (ft2(e)) {
+        int32_t amount = ft2_lfo_half(e, ch->tremolo_wave, ch->tremolo_pos, ch->vibrato_pos) * depth >> 6;
+        ch->volume_offset = (ch->tremolo_pos & 63) < 32 ? amount : -amount;
+    } else {
+        ch->volume_offset = lfo_wave(e, ch->tremolo_wave, ch->tremolo_pos) * depth / 64;
+    }
     ch->tremolo_pos = (uint8_t)((ch->tremolo_pos + speed) & 63);
 }
 
@@ -473,6 +495,14 @@ static void remember_nibbles(uint8_t *memory, uint8_t param)
         *memory = (uint8_t)((*memory & 0x0f) | (param & 0xf0));
     if (param & 0x0f)
         *memory = (uint8_t)((*memory & 0xf0) | (param & 0x0f));
+}
+
+/* FT2: an effect that sets the pitch ends a held vibrato offset. */
+static void drop_held_pitch(tk_channel *ch)
+{
+    ch->held_units = 0;
+    ch->pitch_offset_units = 0;
+    ch->held_by_effect = 0;
 }
 
 /* Rxy: every y ticks the note starts again, its volume changed by x (FastTracker II). */
@@ -530,10 +560,10 @@ static void volume_column_tick(tk_engine *e, tk_channel *ch, uint8_t p)
     switch (p >> 4) {
     case 0x6: ch->volume = clampi(ch->volume - y, 0, 64); break;
     case 0x7: ch->volume = clampi(ch->volume + y, 0, 64); break;
-    case 0xB: vibrato(e, ch); break;
+    case 0xB: vibrato(e, ch); ch->held_by_effect = 0; break; /* kept past its row (VibratoCombinations.xm) */
     case 0xD: ch->pan = clampi(ch->pan - y, 0, 255); break;
     case 0xE: ch->pan = clampi(ch->pan + y, 0, 255); break;
-    case 0xF: tone_porta(e, ch); break;
+    case 0xF: drop_held_pitch(ch); tone_porta(e, ch); break;
     default: break;
     }
 }
@@ -651,6 +681,12 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_TREMOR: remember(&ch->mem_tremor, p); break;
     case FX_VOLUME_COLUMN: volume_column_row(ch, p); break;
     case FX_EXTRA_FINE:
+        /* ModPlug's X6x in XM files: the row lasts x ticks longer, every channel's adding up
+         * and each repetition of the row too (PatternDelays.xm) */
+        if (x == 0x6 && !e->in_pattern_delay)
+            e->row_extra_ticks += y;
+        else if (x == 0x1 || x == 0x2)
+            drop_held_pitch(ch);
         if (x == 0x1)
             ch->pitch_units += remember(&ch->mem_extra_fine_up, y);
         else if (x == 0x2)
@@ -662,8 +698,8 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_RES_SLIDE: remember(&ch->mem_res_slide, p); break;
     case FX_EXTENDED:
         switch (x) {
-        case 0x1: ch->pitch_units += 4 * remember(&ch->mem_fine_up, y); break;
-        case 0x2: ch->pitch_units -= 4 * remember(&ch->mem_fine_down, y); break;
+        case 0x1: drop_held_pitch(ch); ch->pitch_units += 4 * remember(&ch->mem_fine_up, y); break;
+        case 0x2: drop_held_pitch(ch); ch->pitch_units -= 4 * remember(&ch->mem_fine_down, y); break;
         case 0x3: ch->glissando = y != 0; break;
         case 0x4: ch->vibrato_wave = y & 7; break;
         case 0x5: ch->finetune = (int8_t)(y * 16 - 128); break;
@@ -698,6 +734,18 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     }
 }
 
+/* FT2 counts a row's ticks down from the speed and reads its arpeggio from a 16-entry table,
+ * 0 1 2 0 1 2...; past it lies the vibrato table, whose entries are 0 and then all above 1
+ * (Arpeggio.xm). */
+#define FT2_HIGHEST_UNITS (107 * 64)
+static uint32_t ft2_arpeggio_phase(const tk_engine *e)
+{
+    uint32_t countdown = e->tick < e->speed_ticks ? e->speed_ticks - e->tick : 0;
+    if (countdown < 16)
+        return countdown % 3;
+    return countdown == 16 ? 0 : 2;
+}
+
 static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
 {
     tk_channel *ch = &e->channel[track];
@@ -705,18 +753,27 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     switch (fx.cmd) {
     case FX_ARP:
         if (p) {
-            /* FT2 counts a row's ticks down from the speed: its arpeggio order depends on it */
-            uint32_t phase = ft2(e) ? (e->speed_ticks - e->tick) % 3 : e->tick % 3;
+            uint32_t phase = ft2(e) ? ft2_arpeggio_phase(e) : e->tick % 3;
             int32_t semis = phase == 1 ? x : phase == 2 ? y : 0;
             if (amiga(e)) {
                 int32_t at = tk_pt_note_index(ch->period, ch->pt_finetune);
                 ch->period_offset = semis ? tk_pt_period_at(at + semis, ch->pt_finetune) - ch->period : 0;
+            } else if (ft2(e) && semis) {
+                drop_held_pitch(ch);
+                /* FT2 rounds the slid pitch to its nearest note, adds the step there
+                 * (ArpSlide.xm) and stops at XM's highest note, B-7 (ArpeggioClamp.xm) */
+                int32_t fine = ch->finetune / 2;
+                int32_t note = (ch->pitch_units - fine + 32) >> 6;
+                int32_t pitch = (note + semis) * 64 + fine;
+                pitch = pitch > FT2_HIGHEST_UNITS ? FT2_HIGHEST_UNITS : pitch;
+                ch->pitch_offset_units = pitch - ch->pitch_units;
             } else {
                 ch->pitch_offset_units = semis * 64;
             }
         }
         break;
     case FX_PORTA_UP:
+        drop_held_pitch(ch);
         if (st3(e)) {
             if (ch->mem_porta_up < 0xE0)
                 st3_slide(e, track, -4 * ch->mem_porta_up);
@@ -726,6 +783,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
             ch->pitch_units += 4 * ch->mem_porta_up;
         break;
     case FX_PORTA_DOWN:
+        drop_held_pitch(ch);
         if (st3(e)) {
             if (ch->mem_porta_down < 0xE0)
                 st3_slide(e, track, 4 * ch->mem_porta_down);
@@ -734,9 +792,10 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         else
             ch->pitch_units -= 4 * ch->mem_porta_down;
         break;
-    case FX_TONE_PORTA: tone_porta(e, ch); break;
-    case FX_VIBRATO: vibrato(e, ch); break;
+    case FX_TONE_PORTA: drop_held_pitch(ch); tone_porta(e, ch); break;
+    case FX_VIBRATO: vibrato(e, ch); ch->held_by_effect = 1; break;
     case FX_TONE_VOL:
+        drop_held_pitch(ch);
         tone_porta(e, ch);
         if (st3(e))
             st3_volume_slide(ch, ch->mem_volslide);
@@ -745,6 +804,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         break;
     case FX_VIB_VOL:
         vibrato(e, ch);
+        ch->held_by_effect = 1;
         if (st3(e))
             st3_volume_slide(ch, ch->mem_volslide);
         else
@@ -838,6 +898,13 @@ static void row_start(tk_engine *e, uint32_t track)
     uint32_t offset = 0;
 
     resolve_params(e, ch, c, columns);
+    if (ft2(e) && ch->held_by_effect) { /* an effect column's vibrato that stops sets the pitch back */
+        int vibrates = 0;
+        for (uint32_t i = 0; i < columns; i++)
+            vibrates |= c->fx[i].cmd == FX_VIBRATO || c->fx[i].cmd == FX_VIB_VOL;
+        if (!vibrates)
+            drop_held_pitch(ch);
+    }
     /* FT2 ignores the note and instrument beside a K00 (KeyOff2.xm) */
     tk_cell without;
     for (uint32_t i = 0; ft2(e) && i < columns; i++) {
@@ -880,6 +947,13 @@ static void row_start(tk_engine *e, uint32_t track)
             if (fx.cmd != TK_FX_NONE && !(fx.cmd == FX_EXTENDED && (fx.param >> 4) == 0x6))
                 fx_row(e, track, fx);
         }
+        return;
+    }
+    if (e->in_pattern_delay && ft2(e)) {
+        /* FT2 plays a repeated row's first tick as one of its later ticks (Arpeggio.xm) */
+        for (uint32_t i = 0; i < columns; i++)
+            if (c->fx[i].cmd != TK_FX_NONE)
+                fx_tick(e, track, fx_at(ch, c, i));
         return;
     }
     if (e->in_pattern_delay) {
@@ -973,6 +1047,7 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->frames_to_tick = 0;
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
+    e->row_extra_ticks = 0;
     e->pending_tempo_bpm = 0;
     e->end_pending = 0;
     memset(e->visited, 0, sizeof e->visited);
@@ -1031,6 +1106,7 @@ static void advance_row(tk_engine *e)
     }
     e->in_pattern_delay_done = e->in_pattern_delay;
     e->in_pattern_delay = 0;
+    e->row_extra_ticks = 0;
     uint32_t old_order = e->order;
     uint32_t bar_rows = s->rows_per_bar ? s->rows_per_bar : 16;
     int bar_ended = (e->row + 1) % bar_rows == 0;
@@ -1138,7 +1214,8 @@ void tk_replayer_tick(tk_engine *e)
 
     tk_follow_tick(e);
     for (uint32_t t = 0; t < tracks; t++) {
-        e->channel[t].pitch_offset_units = 0;
+        /* FT2 leaves the period where the last vibrato put it until something sets it */
+        e->channel[t].pitch_offset_units = ft2(e) ? e->channel[t].held_units : 0;
         e->channel[t].period_offset = 0;
         e->channel[t].volume_offset = 0;
         e->channel[t].tremor_off = 0;
@@ -1188,7 +1265,7 @@ void tk_replayer_tick(tk_engine *e)
     tk_midi_clock_tick(e, e->frames_to_tick);
     e->tick_clocks = 24.0 / ((double)e->speed_ticks * (e->song->rows_per_beat ? e->song->rows_per_beat : 4));
 
-    if (++e->tick >= e->speed_ticks) {
+    if (++e->tick >= e->speed_ticks + e->row_extra_ticks) {
         e->tick = 0;
         advance_row(e);
     }

@@ -136,6 +136,8 @@ typedef struct tk_channel {
     uint8_t tremor_pos;             /* Txy: bit 7 set while on, low bits: ticks left in the phase */
     uint8_t tremor_off;             /* Txy: silent this tick */
     uint8_t key_off_tick;           /* Kxx: tick at which the key is released, 0xff none */
+    int32_t held_units;             /* FT2: the last vibrato's offset, kept until the pitch is set */
+    uint8_t held_by_effect;         /* ...by the effect column's 4xy/6xy (not the volume column's) */
     /* Scream Tracker 3 */
     uint8_t st3_memory;             /* the last non-zero parameter of D, E, F, I, J, K, L, Q, R, S */
     uint8_t fx_param[TK_MAX_FX_COLUMNS]; /* this row's parameters after that memory */
@@ -187,6 +189,7 @@ struct tk_engine {
     int32_t next_row;               /* Dxx / E6x target row, -1 none */
     uint8_t pattern_break;
     uint8_t pattern_delay;          /* EEx: rows left to repeat */
+    uint32_t row_extra_ticks;       /* X6x: ticks the row lasts beyond the speed */
     uint8_t in_pattern_delay;
     uint8_t in_pattern_delay_done;  /* the row just ended was repeated by EEx */
     uint8_t end_pending;            /* stop_at_end: the song ends when its last tick has played */
