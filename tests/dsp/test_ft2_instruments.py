@@ -46,8 +46,8 @@ def test_the_sustain_point_holds_until_the_key_is_released() -> None:
     rows = ["A-4 01 .. ...", "=== .. .. ..."]
     level = levels(rows, [dc_sample(volume_envelope=held)], 10, speed=6)
 
-    # held at 0.5 from tick 2; released on tick 6, when the envelope goes on at once
-    expected = [1, 0.75, 0.5, 0.5, 0.5, 0.5, 0.4375, 0.375, 0.3125, 0.25]
+    # held at 0.5 from tick 2; released on tick 6, where FT2 holds the point one tick more
+    expected = [1, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5, 0.4375, 0.375, 0.3125]
     np.testing.assert_allclose(level, expected, atol=1e-5)
 
 
