@@ -90,6 +90,7 @@ VOLUME_COMMAND: Final = "V"
 """The effect letter of a volume-column command (bytes 0x60-0xFF, kept whole as ``Vxx``)."""
 _VOLUME_SET_FIRST: Final = 0x10  # 0x10-0x50 set the volume 0-64
 _VOLUME_COMMAND_FIRST: Final = 0x60
+_FINE_PATTERN_DELAY: Final = 0x6  # X6x: played here, as OpenMPT plays ModPlug's XMs
 
 # XM effect numbers are base-36 digits, as our letters are: these mean in FastTracker II
 # what the letter means to us. The rest (I, J, M, N, O, Q, S, U, V, W, Y, Z: OpenMPT's
@@ -816,6 +817,11 @@ def _export_cell(cell: Cell, where: str) -> bytes:
         command_number, param = EFFECT_COMMANDS.index(kept[0].command), kept[0].param
         if command_number not in KEPT_EFFECTS:
             _refuse(f"{where}: effect {kept[0].command}{param:02X} has no XM equivalent")
+        if kept[0].command == "X" and param >> 4 == _FINE_PATTERN_DELAY:
+            _refuse(
+                f"{where}: X{param:02X} is ModPlug's fine pattern delay, which FastTracker II "
+                "and other players of an XM not made by ModPlug ignore"
+            )
     fields = (note, cell.instrument or 0, volume, command_number, param)
     if all(fields):
         return bytes(fields)
