@@ -226,17 +226,38 @@ static int is_tone_porta(tk_fx fx)
            (fx.cmd == FX_VOLUME_COLUMN && fx.param >= 0xF0);
 }
 
-/* The key goes up. FT2: a note with no volume envelope goes to volume 0 but plays on, so a
- * later volume brings it back (NoteOffVolume.xm); one with an envelope is released. */
-static void key_off(tk_engine *e, uint32_t track)
+/* Whether the cell sets a volume (its volume column or Cxx). */
+static int sets_volume(const tk_cell *c)
+{
+    if (c->volume <= 64)
+        return 1;
+    for (uint32_t i = 0; i < TK_MAX_FX_COLUMNS; i++)
+        if (c->fx[i].cmd == FX_VOLUME)
+            return 1;
+    return 0;
+}
+
+/* The key goes up. FT2: a note with no volume envelope goes to volume 0 but plays on; a
+ * volume beside the key off brings it back, fading out (NoteOffVolume.xm, key_off.xm,
+ * NoteOffFade.xm). One with an envelope is released. A key off delayed by EDx restarts
+ * the envelopes instead (OffDelay.xm). */
+static void key_off(tk_engine *e, uint32_t track, const tk_cell *c)
 {
     tk_voice *v = tk_channel_voice(e, track);
     if (!v)
         return;
-    if (ft2(e) && v->ins->kind == TK_KIND_SAMPLE && !v->ins->volume_points.count) {
-        e->channel[track].volume = 0;
-        v->released = 1; /* fadeout and auto-vibrato see a released key */
-        return;
+    if (ft2(e) && v->ins->kind == TK_KIND_SAMPLE) {
+        int delayed = e->channel[track].delay_tick == e->tick && e->tick > 0;
+        if (!v->ins->volume_points.count) {
+            e->channel[track].volume = 0;
+            v->released = 1; /* auto-vibrato's sweep sees a released key */
+            v->fading_out = !delayed && sets_volume(c);
+            return;
+        }
+        if (delayed) {
+            tk_voice_restart_instrument(v);
+            return;
+        }
     }
     tk_voice_release(v);
 }
@@ -341,7 +362,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         }
     } else if (c->note == TK_NOTE_OFF) {
         tk_midi_note_off(e, track);
-        key_off(e, track);
+        key_off(e, track, c);
     } else if (c->note == TK_NOTE_CUT) {
         tk_midi_note_off(e, track);
         ch->cut = 1;
@@ -663,7 +684,7 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_GLOBAL_SLIDE: remember(&ch->mem_global_slide, p); break;
     case FX_KEY_OFF:
         if (p == 0) {
-            key_off(e, track);
+            key_off(e, track, cell_at(e, track));
         } else {
             ch->key_off_tick = p;
         }
@@ -827,7 +848,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     }
     case FX_KEY_OFF:
         if (e->tick == ch->key_off_tick)
-            key_off(e, track);
+            key_off(e, track, cell_at(e, track));
         break;
     case FX_PAN_SLIDE: {
         uint8_t m = ch->mem_pan_slide;

@@ -88,6 +88,7 @@ typedef struct tk_voice {
     uint32_t volume_pos, pan_pos;   /* drawn envelopes' positions, in ticks */
     uint8_t volume_hold, pan_hold;  /* stay where they are for the next step (at a release) */
     float fade;                     /* 1, falling by the instrument's fadeout a tick once released */
+    uint8_t fading_out;             /* the fadeout runs (a release; FT2's key off without envelope) */
     float points_amp;               /* the volume envelope x fade this tick */
     float points_pan;               /* the pan envelope this tick, 0.5 centre */
     tk_autovibrato vibrato;

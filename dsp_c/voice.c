@@ -48,6 +48,8 @@ const tk_instrument *tk_instrument_zone(const tk_instrument *ins, uint8_t zone)
     return zone && zone <= ins->zone_count ? &ins->zones[zone - 1] : ins;
 }
 
+#define FADE_SILENT (1.0f / 512.0f)
+
 /* Frames in a tick at the song's tempo (FastTracker II envelopes step once a tick). */
 static uint32_t tick_frames(const tk_engine *e)
 {
@@ -57,14 +59,14 @@ static uint32_t tick_frames(const tk_engine *e)
 
 static int steps_per_tick(const tk_instrument *ins)
 {
-    return ins->volume_points.count || ins->pan_points.count || ins->vibrato_rate;
+    return ins->volume_points.count || ins->pan_points.count || ins->vibrato_rate || ins->fadeout > 0.0f;
 }
 
 static void read_points(tk_voice *v)
 {
     const tk_instrument *ins = v->ins;
-    v->points_amp = ins->volume_points.count ? tk_points_value(&ins->volume_points, v->volume_pos) * v->fade
-                                             : 1.0f;
+    v->points_amp = (ins->volume_points.count ? tk_points_value(&ins->volume_points, v->volume_pos) : 1.0f) *
+                    v->fade;
     v->points_pan = ins->pan_points.count ? tk_points_value(&ins->pan_points, v->pan_pos) : 0.5f;
 }
 
@@ -74,8 +76,9 @@ void tk_voice_step_tick(tk_voice *v)
     const tk_instrument *ins = v->ins;
     if (!steps_per_tick(ins))
         return;
-    if (v->released && ins->volume_points.count)
-        v->fade = v->fade > ins->fadeout ? v->fade - ins->fadeout : 0.0f;
+    /* FT2 mixes in integers: a fadeout left under this is silence (NoteOffFade.xm) */
+    if (v->released && v->fading_out)
+        v->fade = v->fade - ins->fadeout > FADE_SILENT ? v->fade - ins->fadeout : 0.0f;
     if (ins->volume_points.count && !v->volume_hold)
         tk_points_advance(&ins->volume_points, &v->volume_pos, v->released);
     if (ins->pan_points.count && !v->pan_hold)
@@ -164,6 +167,7 @@ static int on_a_point(const tk_env_points *env, uint32_t pos)
 void tk_voice_release(tk_voice *v)
 {
     v->released = 1;
+    v->fading_out = 1;
     tk_env_gate_off(&v->amp_env);
     tk_env_gate_off(&v->filter_env);
     /* FT2 steps its envelope counter back a tick at the release when it sits on a point, so
@@ -241,8 +245,10 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     }
     if (advance_frames) {
         float amp = tk_env_next(&v->amp_env, &ins->amp_env, advance_frames, rate);
-        if (ins->volume_points.count) /* the drawn envelope and fadeout replace the ADSR */
+        if (ins->volume_points.count) /* the drawn envelope replaces the ADSR */
             amp = v->points_amp;
+        else
+            amp *= v->fade;
         (void)tk_env_next(&v->filter_env, &ins->filter_env, advance_frames, rate);
         float lfo = ins->lfo_dest != TK_LFO_OFF
                         ? tk_lfo_next(&v->lfo, ins->lfo_shape, ins->lfo_rate_hz, advance_frames, rate)
@@ -257,7 +263,8 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
         }
         /* Finished its release, or decayed to a silent sustain (or faded out): free it
          * after a short ramp. */
-        int done = ins->volume_points.count ? v->released && v->fade <= 0.0f : tk_env_done(&v->amp_env);
+        int done = (v->released && v->fade <= 0.0f) ||
+                   (!ins->volume_points.count && tk_env_done(&v->amp_env));
         if (done) {
             tk_voice_fade(e, v);
             return;
