@@ -470,24 +470,6 @@ def _instrument(
     raw = data[at : at + min(size, _INSTRUMENT_HEADER.size)].ljust(_INSTRUMENT_HEADER.size, b"\0")
     fields = _INSTRUMENT_HEADER.unpack(raw)
     name, declared, keymap = stored_text(fields[1]), fields[3], fields[5]
-    volume_points, pan_points = fields[6:30], fields[30:54]
-    (
-        volume_count,
-        pan_count,
-        volume_sustain,
-        volume_loop_start,
-        volume_loop_end,
-        pan_sustain,
-        pan_loop_start,
-        pan_loop_end,
-        volume_flags,
-        pan_flags,
-        vibrato_type,
-        vibrato_sweep,
-        vibrato_depth,
-        vibrato_rate,
-        fadeout,
-    ) = fields[54:]
     at += size
     if declared == 0:
         empty, audio = mod_sample(b"", name=name)
@@ -532,8 +514,34 @@ def _instrument(
         silent, audio = _stored(np.zeros(1, dtype=np.int8), "pcm8", "")
         samples.setdefault(silent.sha256, audio)
         zones.append(SampleZone(sample=silent))
+    return _sample_instrument(name, fields, zones, entries), at
+
+
+def _sample_instrument(
+    name: str, fields: tuple[Any, ...], zones: list[SampleZone], keymap: list[int] | None
+) -> SampleInstrument:
+    """The instrument of its header's fields (as _INSTRUMENT_HEADER unpacks them), its
+    samples (the first is its own) and its keymap."""
+    volume_points, pan_points = fields[6:30], fields[30:54]
+    (
+        volume_count,
+        pan_count,
+        volume_sustain,
+        volume_loop_start,
+        volume_loop_end,
+        pan_sustain,
+        pan_loop_start,
+        pan_loop_end,
+        volume_flags,
+        pan_flags,
+        vibrato_type,
+        vibrato_sweep,
+        vibrato_depth,
+        vibrato_rate,
+        fadeout,
+    ) = fields[54:]
     own = zones[0]
-    instrument = SampleInstrument(
+    return SampleInstrument(
         name=name,
         volume=own.volume,
         pan=own.pan,
@@ -565,9 +573,8 @@ def _instrument(
         if vibrato_rate and vibrato_depth
         else None,
         zones=zones[1:],
-        keymap=entries,
+        keymap=keymap,
     )
-    return instrument, at
 
 
 def _sample_header(data: bytes, at: int) -> _SampleHeader:
