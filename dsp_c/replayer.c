@@ -659,13 +659,15 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_JUMP:
         e->next_order = p;
         e->pattern_break = 1;
-        if (amiga(e))
-            e->next_row = -1; /* ProTracker: Bxx clears a Dxx left of it (PatternJump.mod) */
+        if (amiga(e) || ft2(e))
+            e->next_row = -1; /* Bxx clears a Dxx left of it (PatternJump.mod) */
+        e->ft2_break_row = 0;
         break;
     case FX_BREAK:
         /* The parameter is decimal-coded: D10 is row 10 (ProTracker, FastTracker II). */
         e->next_row = x * 10 + y;
         e->pattern_break = 1;
+        e->ft2_break_row = e->next_row > 63 ? 0 : (uint8_t)e->next_row;
         break;
     case FX_SPEED:
         if (p == 0)
@@ -727,12 +729,16 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
         case 0x6:
             if (y == 0) {
                 ch->loop_row = (uint8_t)e->row;
-            } else if (ch->loop_count == 0) {
-                ch->loop_count = y;
-                e->loop_jump_row = ch->loop_row;
-            } else if (--ch->loop_count > 0) {
-                e->loop_jump_row = ch->loop_row;
+                break;
             }
+            if (ch->loop_count == 0)
+                ch->loop_count = y;
+            else if (--ch->loop_count == 0)
+                break;
+            e->loop_jump_row = ch->loop_row;
+            /* FT2 keeps the loop's row as the row the next pattern starts at */
+            e->ft2_break_row = ch->loop_row;
+            e->ft2_loop = 1;
             break;
         case 0x7: ch->tremolo_wave = y & 7; break;
         case 0x9: ch->retrig_ticks = y; break;
@@ -1069,6 +1075,8 @@ void tk_replayer_start(tk_engine *e, uint32_t order, uint32_t row, uint8_t mode)
     e->next_order = e->next_row = e->loop_jump_row = -1;
     e->pattern_break = e->pattern_delay = e->in_pattern_delay = 0;
     e->row_extra_ticks = 0;
+    e->ft2_break_row = 0;
+    e->ft2_loop = 0;
     e->pending_tempo_bpm = 0;
     e->end_pending = 0;
     memset(e->visited, 0, sizeof e->visited);
@@ -1133,7 +1141,25 @@ static void advance_row(tk_engine *e)
     int bar_ended = (e->row + 1) % bar_rows == 0;
     int wrapped = 0, pattern_ended = 0, cued = 0;
 
-    if (e->pattern_break) {
+    if (ft2(e) && e->mode == TK_PLAY_SONG && !e->loop_pattern) {
+        /* FT2 has one row for loops and breaks alike: a loop jumps to it in the pattern; a
+         * break, a jump or the pattern's end go to it in the next pattern, and clear it. */
+        e->row++;
+        if (e->ft2_loop) {
+            /* the pattern's rows from the loop's on count as new again; those before it
+             * and other patterns' stay played (as OpenMPT counts an XM's length) */
+            for (uint32_t r = e->ft2_break_row; r < s->patterns[e->pattern].rows; r++)
+                e->visited[e->order & 255][(r & 255) >> 3] &= (uint8_t)~(1u << (r & 7));
+            e->ft2_loop = 0;
+            e->row = e->ft2_break_row;
+        }
+        if (e->row >= s->patterns[e->pattern].rows || e->pattern_break) {
+            pattern_ended = !e->pattern_break;
+            e->row = e->ft2_break_row;
+            e->ft2_break_row = 0;
+            e->order = e->next_order >= 0 ? (uint32_t)e->next_order : e->order + 1;
+        }
+    } else if (e->pattern_break) {
         if (e->mode == TK_PLAY_SONG && !e->loop_pattern) {
             if (e->next_order >= 0) {
                 e->order = (uint32_t)e->next_order;
@@ -1160,7 +1186,8 @@ static void advance_row(tk_engine *e)
     }
     if (e->mode == TK_PLAY_SONG && e->order >= s->order_count) {
         e->order = s->restart_order < s->order_count ? s->restart_order : 0;
-        wrapped = 1;
+        /* an XM's end is a row played before, wherever the order goes (PatLoop-Weird.xm) */
+        wrapped = !ft2(e);
     }
     if (e->cue != TK_CUE_NONE && (pattern_ended || e->pattern_break || (e->cue_at_bar && bar_ended))) {
         /* a cued position starts where this pattern ends, wherever the song would go */
@@ -1184,7 +1211,7 @@ static void advance_row(tk_engine *e)
         wrapped = 1; /* back to a row already played: the song goes round from here */
     if (wrapped || cued)
         memset(e->visited, 0, sizeof e->visited);
-    if (e->order != old_order || e->row == 0)
+    if ((e->order != old_order || e->row == 0) && !ft2(e)) /* FT2 keeps each track's loop row */
         for (uint32_t t = 0; t < s->tracks; t++)
             if (e->channel[t].loop_count == 0)
                 e->channel[t].loop_row = 0;

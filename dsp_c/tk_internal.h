@@ -191,6 +191,8 @@ struct tk_engine {
     uint8_t pattern_break;
     uint8_t pattern_delay;          /* EEx: rows left to repeat */
     uint32_t row_extra_ticks;       /* X6x: ticks the row lasts beyond the speed */
+    uint8_t ft2_break_row;          /* FT2: where a break or the pattern's end lands (a loop leaves its row) */
+    uint8_t ft2_loop;               /* FT2: a loop jumps back to ft2_break_row after this row */
     uint8_t in_pattern_delay;
     uint8_t in_pattern_delay_done;  /* the row just ended was repeated by EEx */
     uint8_t end_pending;            /* stop_at_end: the song ends when its last tick has played */
