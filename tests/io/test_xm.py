@@ -1115,7 +1115,7 @@ def test_export_writes_the_format_byte_for_byte() -> None:
             RawInstrument(name=b"empty", size=33),
         ],
         title=b"title",
-        tracker=b"tracker".ljust(20),
+        tracker=b"FastTracker v2.00".ljust(20),
         flags=0,
         speed=4,
         tempo=140,

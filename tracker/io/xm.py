@@ -105,7 +105,9 @@ _LOOPS: Final[tuple[LoopMode, ...]] = ("none", "forward", "pingpong", "pingpong"
 
 _TITLE_BYTES: Final = 20
 _NAME_BYTES: Final = 22
-_TRACKER_NAME: Final = b"tracker".ljust(20, b" ")
+_TRACKER_NAME: Final = b"FastTracker v2.00".ljust(20, b" ")
+"""What MilkyTracker writes too: players (OpenMPT among them) apply FastTracker II's rules to a
+file by this name, and our export plays by those rules."""
 # signature, title, 0x1A, tracker name, version, header size (counted from byte 60), song
 # length, restart, channels, patterns, instruments, flags, speed (ticks), tempo (BPM)
 _HEADER: Final = struct.Struct("<17s20sB20sHIHHHHHHHH")
