@@ -340,7 +340,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 v->zone = tk_zone_number(ins, c->note);
                 v->replayer_ticks = v->fresh = 1;
                 ch->retrig_count = 0;
-                ch->held_units = 0;
+                ch->held_units = ch->pitch_offset_units = 0;
                 ch->cut = 0;
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
@@ -692,9 +692,11 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
         }
         break;
     case FX_ENV_POS: {
+        /* FT2 moves the pan envelope too only when the volume envelope has a sustain point
+         * (SetEnvPos.xm) */
         tk_voice *v = tk_channel_voice(e, track);
         if (v)
-            tk_voice_set_points(v, p);
+            tk_voice_set_points(v, p, !ft2(e) || v->ins->volume_points.sustain < v->ins->volume_points.count);
         break;
     }
     case FX_PAN_SLIDE: remember(&ch->mem_pan_slide, p); break;

@@ -86,7 +86,7 @@ typedef struct tk_voice {
     uint8_t fresh;                  /* started on the replayer's current tick: its first step is the next */
     uint32_t tick_frames_left;      /* until the next step */
     uint32_t volume_pos, pan_pos;   /* drawn envelopes' positions, in ticks */
-    uint8_t volume_hold, pan_hold;  /* stay where they are for the next step (at a release) */
+    uint8_t volume_hold;            /* the volume envelope stays put for the next step (a release) */
     float fade;                     /* 1, falling by the instrument's fadeout a tick once released */
     uint8_t fading_out;             /* the fadeout runs (a release; FT2's key off without envelope) */
     float points_amp;               /* the volume envelope x fade this tick */
@@ -296,7 +296,7 @@ tk_voice *tk_voice_alloc(tk_engine *e);
 void tk_voice_start(tk_engine *e, tk_voice *v, const tk_instrument *ins, uint8_t number,
                     uint8_t track, float pitch_units, uint32_t offset_frames);
 void tk_voice_release(tk_voice *v);
-void tk_voice_set_points(tk_voice *v, uint32_t pos); /* Lxx: both drawn envelopes to tick pos */
+void tk_voice_set_points(tk_voice *v, uint32_t pos, int pan_too); /* Lxx: drawn envelopes to tick pos */
 /* FT2's instrument number without a note: envelopes, fadeout and auto-vibrato start over
  * (a released key stays released). */
 void tk_voice_restart_instrument(tk_voice *v);

@@ -81,9 +81,9 @@ void tk_voice_step_tick(tk_voice *v)
         v->fade = v->fade - ins->fadeout > FADE_SILENT ? v->fade - ins->fadeout : 0.0f;
     if (ins->volume_points.count && !v->volume_hold)
         tk_points_advance(&ins->volume_points, &v->volume_pos, v->released);
-    if (ins->pan_points.count && !v->pan_hold)
+    if (ins->pan_points.count)
         tk_points_advance(&ins->pan_points, &v->pan_pos, v->released);
-    v->volume_hold = v->pan_hold = 0;
+    v->volume_hold = 0;
     read_points(v);
     if (ins->vibrato_rate && ins->vibrato_depth)
         v->vibrato_units = tk_autovibrato_step(ins, &v->vibrato, v->released);
@@ -98,9 +98,11 @@ void tk_voice_restart_instrument(tk_voice *v)
     v->fresh = 1; /* this tick shows the envelopes' start, as on a new note */
 }
 
-void tk_voice_set_points(tk_voice *v, uint32_t pos)
+void tk_voice_set_points(tk_voice *v, uint32_t pos, int pan_too)
 {
-    v->volume_pos = v->pan_pos = pos;
+    v->volume_pos = pos;
+    if (pan_too)
+        v->pan_pos = pos;
     read_points(v);
     v->fresh = 1;
 }
@@ -170,10 +172,9 @@ void tk_voice_release(tk_voice *v)
     v->fading_out = 1;
     tk_env_gate_off(&v->amp_env);
     tk_env_gate_off(&v->filter_env);
-    /* FT2 steps its envelope counter back a tick at the release when it sits on a point, so
-     * that point (the sustain) sounds one tick longer (EnvOff.xm) */
+    /* FT2 steps its volume envelope's counter back a tick at the release when it sits on a
+     * point, so that point (the sustain) sounds one tick longer (EnvOff.xm) */
     v->volume_hold = v->ins->volume_points.count && on_a_point(&v->ins->volume_points, v->volume_pos);
-    v->pan_hold = v->ins->pan_points.count && on_a_point(&v->ins->pan_points, v->pan_pos);
 }
 
 static void set_gain_target(tk_voice *v, float left, float right, uint32_t ramp_frames)

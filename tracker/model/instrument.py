@@ -111,8 +111,8 @@ class AutoVibrato(StrictModel):
     rate: int = Field(default=0, ge=0, le=255)
     """Steps per tick through a 256-step cycle."""
     depth: int = Field(default=0, ge=0, le=15)
-    """Like ``4xy``'s y, at FastTracker II's scale: 15 swings about ±0.9 semitone (once
-    ``sweep_ticks`` have passed)."""
+    """At FastTracker II's scale: 15 swings ±15/64 semitone (about ±23 cents) once
+    ``sweep_ticks`` have passed."""
     sweep_ticks: int = Field(default=0, ge=0, le=65535)
     """Ticks from the note's start to full depth; 0: full depth at once."""
 
@@ -227,8 +227,8 @@ class SampleInstrument(StrictModel):
     pan_envelope: PointEnvelope | None = None
     """Drawn pan envelope in ticks (0.5 is the note's own pan)."""
     fadeout: float = Field(default=0.0, ge=0.0, le=1.0)
-    """With a volume envelope: after the key is released, the note loses this share of its
-    full volume per tick (0: never fades; FastTracker II's fadeout / 32768)."""
+    """After the key is released, the note loses this share of its full volume per tick
+    (0: never fades; FastTracker II's fadeout / 32768)."""
     auto_vibrato: AutoVibrato | None = None
     zones: list[SampleZone] = Field(default_factory=list, max_length=MAX_ZONES)
     keymap: list[Annotated[int, Field(ge=0, le=MAX_ZONES)]] | None = Field(
