@@ -315,3 +315,59 @@ def test_a_parameter_set_on_the_instrument_reaches_its_zones() -> None:
         return float(np.mean(np.diff(x[:, 0]) ** 2))
 
     assert high_energy(closed) < 0.01 * high_energy(open_)
+
+
+# ---- FastTracker II's rules beyond the instrument ------------------------------------------
+
+
+def test_a_key_off_without_a_volume_envelope_mutes_and_a_volume_beside_it_fades_back() -> None:
+    rows = ["A-4 01 .. ...", "=== .. .. ...", "--- .. 20 ...", "=== .. 20 ..."]
+    level = levels(rows, [dc_sample(fadeout=0.25)], 16, speed=4)
+
+    # muted by the first key off and back at 20 on a plain volume (20 of the dc sample is
+    # FULL); a second key off with a volume beside it comes back at 20 fading a quarter a tick
+    expected = [1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0.75, 0.5, 0.25, 0]
+    np.testing.assert_allclose(level, expected, atol=1e-5)
+
+
+def test_k00_ignores_the_note_and_instrument_beside_it() -> None:
+    rows = ["A-4 01 .. ...", "A-4 02 .. K00"]
+    level = levels(rows, [dc_sample(), dc_sample(0.25)], 8, speed=4)
+
+    np.testing.assert_allclose(level, [1, 1, 1, 1, 0, 0, 0, 0], atol=1e-5)
+
+
+def test_x6x_makes_the_row_longer_by_every_tracks_ticks() -> None:
+    rows = ["A-4 01 .. X62 | --- .. .. X63", "--- .. .. ... | --- .. .. ..."]
+    run = start(make_song(rows, [dc_sample()], speed=3, playback="fasttracker2", length=4))
+    run.render(20 * TICK)
+    starts = [r.frame // TICK for r in run.rows()[:3]]
+
+    assert starts == [0, 8, 11]  # 3 + 2 + 3 ticks, then 3
+
+
+def test_after_a_loop_the_next_pattern_starts_at_the_loops_row() -> None:
+    first = ["--- .. .. ...", "--- .. .. ...", "--- .. .. E60", "--- .. .. E61"]
+    second = ["--- .. .. ..."] * 4
+    run = start(make_song([first, second], [dc_sample()], speed=1, playback="fasttracker2"))
+    run.render(12 * TICK)
+    played = [(r.order, r.row) for r in run.rows()[:8]]
+
+    assert played == [(0, 0), (0, 1), (0, 2), (0, 3), (0, 2), (0, 3), (1, 2), (1, 3)]
+
+
+def sine_instrument() -> object:
+    sine = np.sin(2 * np.pi * np.arange(48000) * 440 / 48000).astype(np.float32)
+    return sample_instrument(sine, loop="forward", loop_start_frames=0, loop_end_frames=48000)
+
+
+def test_vibrato_goes_down_first_and_its_offset_stays_until_the_pitch_is_set() -> None:
+    rows = ["A-4 01 .. 48F", "--- .. .. ...", "--- .. .. 100"]
+    played = make_song(rows, [sine_instrument()], speed=3, playback="fasttracker2", length=8)
+    offsets = tick_pitch(render_ticks(played, 9)) - A4_UNITS
+
+    # speed 8: positions 0, 8, 16 on ticks 1, 2 (sine 0, 180): down by 180 * 15 >> 5 = 84
+    assert offsets[0] == pytest.approx(0, abs=0.3)
+    assert offsets[2] == pytest.approx(-84, abs=0.3)
+    # a row without vibrato after one sets the pitch back; 100 (no slide) leaves it
+    np.testing.assert_allclose(offsets[3:], 0, atol=0.3)
