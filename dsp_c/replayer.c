@@ -273,6 +273,8 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
         tk_midi_program(e, track, c->instrument);
         ch->instrument = c->instrument;
+        if (ft2(e))
+            ch->tremor_pos = 0; /* an instrument number starts tremor's count again (TremorInstr.xm) */
         const tk_instrument *zone = zone_of(ins, c->note <= TK_NOTE_MAX ? c->note : ch->note);
         /* A module's sample volume is the channel's new volume, not a gain (ProTracker, FT2). */
         ch->volume = module(e) ? clampi((int32_t)(zone->volume * 64.0f + 0.5f), 0, 64) : 64;
@@ -743,7 +745,11 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
             e->ft2_loop = 1;
             break;
         case 0x7: ch->tremolo_wave = y & 7; break;
-        case 0x9: ch->retrig_ticks = y; break;
+        case 0x9:
+            ch->retrig_ticks = y;
+            if (ft2(e) && y == 0) /* FT2's E90 starts the note again at once (E90.xm) */
+                retrigger(e, track);
+            break;
         case 0xA: ch->volume = clampi(ch->volume + remember(&ch->mem_fine_volup, y), 0, 64); break;
         case 0xB: ch->volume = clampi(ch->volume - remember(&ch->mem_fine_voldown, y), 0, 64); break;
         case 0xC:
@@ -877,7 +883,12 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
             int porta = 0;
             for (uint32_t i = 0; i < TK_MAX_FX_COLUMNS; i++)
                 porta |= is_tone_porta(ch->delayed.fx[i]);
-            trigger(e, track, &ch->delayed, porta, 0);
+            tk_cell delayed = ch->delayed;
+            /* FT2 plays a note delay without a note as one beside the last note played
+             * (delay2.xm, envretrig.xm) */
+            if (ft2(e) && delayed.note == TK_NOTE_NONE && ch->voice_serial)
+                delayed.note = ch->note;
+            trigger(e, track, &delayed, porta, 0);
         }
         break;
     default: break;

@@ -326,6 +326,11 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
     if (ins->pan_points.count) /* FT2: the envelope swings as far as the pan leaves room */
         pan += (v->points_pan * 2.0f - 1.0f) * (1.0f - fabsf(pan));
     float left = pan > 0.0f ? 1.0f - pan : 1.0f, right = pan < 0.0f ? 1.0f + pan : 1.0f;
+    if (e->song && e->song->playback == TK_PLAY_FASTTRACKER2) {
+        /* FT2's square-root law: -3 dB each side in the centre (FT2PanLaw.xm) */
+        left = sqrtf(0.5f * (1.0f - pan));
+        right = sqrtf(0.5f * (1.0f + pan));
+    }
     set_gain_target(v, amp * left, amp * right, ramp_frames);
 }
 

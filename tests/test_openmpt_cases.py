@@ -21,10 +21,12 @@ PASSING = {
     ),
     "xm": (
         "Arpeggio.xm AutoVibratoSweepKeyOff.xm BidiPrecision.xm DelayCombination.xm "
-        "DelayVolume.xm EnvOff.xm FineVol-LinkMem.xm GlobalVolume.xm NoteLimit.xm NoteOff.xm "
+        "DelayVolume.xm EnvOff.xm FT2PanLaw.xm FineVol-LinkMem.xm GlobalVolume.xm NoteLimit.xm "
+        "NoteOff.xm "
         "NoteOffFade.xm NoteOffVolume.xm OffsetRange.xm PanOff.xm PanSlideMem.xm "
         "PatLoop-Nested.xm PatLoop-Overflow.xm PatLoop-Various.xm PatLoop-Weird.xm Pickup.xm "
-        "Porta-LinkMem.xm Porta-LinkMem_old.xm delay3.xm delaycut.xm pathead.xm"
+        "Porta-LinkMem.xm Porta-LinkMem_old.xm delay1.xm delay2.xm delay3.xm delaycut.xm "
+        "pathead.xm"
     ),
     "s3m": (
         "FreqLimits.s3m LoopReset.s3m PatternDelaysRetrig.s3m PeriodLimitUpper.s3m "

@@ -1,8 +1,11 @@
 """FastTracker II instruments in the kernel: drawn envelopes, fadeout, auto-vibrato, keymaps.
 
 A constant sample makes each tick's last frame the voice's gain. Under FastTracker II's rules
-the sample's volume (FULL) is the channel's, so a note at full envelope reads FULL.
+the sample's volume (FULL) is the channel's, and FT2's square-root pan law puts a centred
+note at CENTRE (FULL, -3 dB) on each side, so a note at full envelope reads CENTRE.
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -23,6 +26,13 @@ from tests.dsp.helpers import (
 from tracker.engine import compile_song
 from tracker.model import AutoVibrato, EnvelopePoint, PointEnvelope, SampleZone
 
+CENTRE = FULL * math.sqrt(0.5)
+
+
+def side(pan: float) -> float:
+    """FT2's gain on the right side of a note at pan -1..1 (the left is side(-pan))."""
+    return math.sqrt(0.5 * (1 + pan))
+
 
 def envelope(*points: tuple[int, float], **fields: int) -> PointEnvelope:
     return PointEnvelope(points=[EnvelopePoint(tick=t, value=v) for t, v in points], **fields)
@@ -30,7 +40,7 @@ def envelope(*points: tuple[int, float], **fields: int) -> PointEnvelope:
 
 def levels(rows: list[str], instruments: list, ticks: int, **song: object) -> np.ndarray:
     played = make_song(rows, instruments, playback="fasttracker2", length=16, **song)
-    return tick_end(render_ticks(played, ticks)) / FULL
+    return tick_end(render_ticks(played, ticks)) / CENTRE
 
 
 def test_the_volume_envelope_moves_a_tick_at_a_time_from_its_first_point() -> None:
@@ -100,8 +110,8 @@ def test_the_pan_envelope_swings_the_note_between_the_sides() -> None:
     out = render_ticks(played, 3)
     left, right = tick_end(out, 0) / FULL, tick_end(out, 1) / FULL
 
-    np.testing.assert_allclose(left, [1, 1, 0], atol=1e-5)
-    np.testing.assert_allclose(right, [0, 1, 1], atol=1e-5)
+    np.testing.assert_allclose(left, [1, side(0), 0], atol=1e-5)
+    np.testing.assert_allclose(right, [0, side(0), 1], atol=1e-5)
 
 
 def test_auto_vibrato_sweeps_in_to_its_depth() -> None:
@@ -172,10 +182,7 @@ def test_pxy_slides_the_pan_each_tick() -> None:
     right = tick_end(render_ticks(played, 6), 1) / FULL
 
     # the note's pan starts at 80 (centre); P0F moves it 15 left a tick after the row's first
-    assert right[:3].tolist() == pytest.approx([1, 1, 1], abs=1e-5)
-    np.testing.assert_allclose(
-        right[3:], [1, (128 - 15 - 128) / 128 + 1, (128 - 30 - 128) / 128 + 1], atol=1e-5
-    )
+    np.testing.assert_allclose(right, [side(p / 128) for p in (0, 0, 0, 0, -15, -30)], atol=1e-5)
 
 
 def test_txy_tremor_turns_the_note_on_and_off() -> None:
@@ -215,7 +222,7 @@ def test_the_volume_column_commands(command: str, expected: list[float]) -> None
     played = make_song(
         [f"A-4 01 40 {command}"], [dc_sample(FULL)], speed=3, playback="fasttracker2", length=16
     )
-    level = tick_end(render_ticks(played, 3)) / FULL
+    level = tick_end(render_ticks(played, 3)) / FULL / side(0)
 
     np.testing.assert_allclose(level, expected, atol=1e-5)
 
@@ -248,7 +255,7 @@ def test_a_live_note_steps_its_envelope_by_the_clock() -> None:
     )
     run = start(played, play=False)
     run.kernel.note_on(0, 57, 1)
-    level = tick_end(run.render(6 * TICK)) / 0.5
+    level = tick_end(run.render(6 * TICK)) / 0.5 / side(0)
 
     np.testing.assert_allclose(level, [1, 0.75, 0.5, 0.25, 0, 0], atol=1e-3)
 
@@ -271,7 +278,7 @@ def test_a_live_note_plays_the_sample_its_key_maps_to() -> None:
     run = start(played, play=False)
     run.kernel.note_on(0, 60, 1)
     # a live note is a velocity-scaled gain on the zone's own volume, not the channel's
-    assert tick_end(run.render(2 * TICK))[-1] == pytest.approx(0.5, abs=1e-4)
+    assert tick_end(run.render(2 * TICK))[-1] == pytest.approx(0.5 * side(0), abs=1e-4)
 
 
 def test_a_swapped_song_carries_a_zones_note_on_in_the_new_songs_zone() -> None:
@@ -284,8 +291,10 @@ def test_a_swapped_song_carries_a_zones_note_on_in_the_new_songs_zone() -> None:
     run.kernel.swap(louder)
     after = tick_end(run.render(3 * TICK))
 
-    assert before[-1] == pytest.approx(0.4, abs=1e-4)
-    assert after[-1] == pytest.approx(0.6, abs=1e-4)  # the new song's zone 1, not its own sample
+    assert before[-1] == pytest.approx(0.4 * side(0), abs=1e-4)
+    assert after[-1] == pytest.approx(
+        0.6 * side(0), abs=1e-4
+    )  # the new song's zone 1, not its own sample
 
 
 def test_a_parameter_set_on_the_instrument_reaches_its_zones() -> None:
