@@ -41,7 +41,8 @@ static int32_t vibrato_wave(uint8_t wave, uint8_t pos)
     case TK_VIB_SQUARE: return pos > 127 ? 64 : -64;
     case TK_VIB_RAMP_UP: return (((pos >> 1) + 64) & 127) - 64;
     case TK_VIB_RAMP_DOWN: return (((0 - (pos >> 1)) + 64) & 127) - 64;
-    default: return (int32_t)lrintf(64.0f * sinf((float)pos * (6.2831853f / 256.0f)));
+    default: /* FT2's table goes negative first: added to the period, the pitch goes up */
+        return -(int32_t)lrintf(64.0f * sinf((float)pos * (6.2831853f / 256.0f)));
     }
 }
 

@@ -273,8 +273,8 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
         tk_midi_program(e, track, c->instrument);
         ch->instrument = c->instrument;
-        if (ft2(e))
-            ch->tremor_pos = 0; /* an instrument number starts tremor's count again (TremorInstr.xm) */
+        if (ft2(e)) /* an instrument number starts tremor again (TremorInstr.xm) */
+            ch->tremor_pos = ch->tremor_off = 0;
         const tk_instrument *zone = zone_of(ins, c->note <= TK_NOTE_MAX ? c->note : ch->note);
         /* A module's sample volume is the channel's new volume, not a gain (ProTracker, FT2). */
         ch->volume = module(e) ? clampi((int32_t)(zone->volume * 64.0f + 0.5f), 0, 64) : 64;
@@ -343,6 +343,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 v->replayer_ticks = v->fresh = 1;
                 ch->retrig_count = 0;
                 ch->held_units = ch->pitch_offset_units = 0;
+                ch->tremor_off = 0;
                 ch->cut = 0;
                 ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
                 ch->voice_serial = v->serial;
@@ -583,7 +584,7 @@ static void volume_column_tick(tk_engine *e, tk_channel *ch, uint8_t p)
     switch (p >> 4) {
     case 0x6: ch->volume = clampi(ch->volume - y, 0, 64); break;
     case 0x7: ch->volume = clampi(ch->volume + y, 0, 64); break;
-    case 0xB: vibrato(e, ch); ch->held_by_effect = 0; break; /* kept past its row (VibratoCombinations.xm) */
+    case 0xB: vibrato(e, ch); ch->held_by_effect = 1; break;
     case 0xD: ch->pan = clampi(ch->pan - y, 0, 255); break;
     case 0xE: ch->pan = clampi(ch->pan + y, 0, 255); break;
     case 0xF: drop_held_pitch(ch); tone_porta(e, ch); break;
@@ -938,10 +939,11 @@ static void row_start(tk_engine *e, uint32_t track)
     uint32_t offset = 0;
 
     resolve_params(e, ch, c, columns);
-    if (ft2(e) && ch->held_by_effect) { /* an effect column's vibrato that stops sets the pitch back */
+    if (ft2(e) && ch->held_by_effect) { /* a vibrato that stops sets the pitch back */
         int vibrates = 0;
         for (uint32_t i = 0; i < columns; i++)
-            vibrates |= c->fx[i].cmd == FX_VIBRATO || c->fx[i].cmd == FX_VIB_VOL;
+            vibrates |= c->fx[i].cmd == FX_VIBRATO || c->fx[i].cmd == FX_VIB_VOL ||
+                        (c->fx[i].cmd == FX_VOLUME_COLUMN && (c->fx[i].param >> 4) == 0xB);
         if (!vibrates)
             drop_held_pitch(ch);
     }
@@ -1019,9 +1021,9 @@ static void row_start(tk_engine *e, uint32_t track)
     for (uint32_t i = 0; i < columns; i++)
         if (c->fx[i].cmd != TK_FX_NONE)
             fx_row(e, track, fx_at(ch, c, i));
-    /* FastTracker II's Rxy counts tick 0 too when the row has no note to start. */
+    /* Rxy counts tick 0 too, a note's own row included (as OpenMPT plays XMs) */
     for (uint32_t i = 0; i < columns; i++)
-        if (c->fx[i].cmd == FX_MULTI_RETRIG && c->note > TK_NOTE_MAX)
+        if (c->fx[i].cmd == FX_MULTI_RETRIG)
             multi_retrig(e, track);
     /* ProTracker's E9x also retriggers on tick 0 when the row has no note (PTRetrigger.mod). */
     if (amiga(e) && c->note > TK_NOTE_MAX && ch->retrig_ticks)
@@ -1279,7 +1281,8 @@ void tk_replayer_tick(tk_engine *e)
         e->channel[t].pitch_offset_units = ft2(e) ? e->channel[t].held_units : 0;
         e->channel[t].period_offset = 0;
         e->channel[t].volume_offset = 0;
-        e->channel[t].tremor_off = 0;
+        if (!ft2(e)) /* FT2's tremor silence lasts until a note or instrument (Tremor.xm) */
+            e->channel[t].tremor_off = 0;
     }
     if (e->tick == 0) {
         e->row_start_frame = e->frame;

@@ -25,7 +25,8 @@ PASSING = {
         "NoteOff.xm "
         "NoteOffFade.xm NoteOffVolume.xm OffsetRange.xm PanOff.xm PanSlideMem.xm "
         "PatLoop-Nested.xm PatLoop-Overflow.xm PatLoop-Various.xm PatLoop-Weird.xm Pickup.xm "
-        "Porta-LinkMem.xm Porta-LinkMem_old.xm delay1.xm delay2.xm delay3.xm delaycut.xm "
+        "Porta-LinkMem.xm Porta-LinkMem_old.xm Tremor.xm TremorInstr.xm TremorRecover.xm "
+        "delay1.xm delay2.xm delay3.xm delaycut.xm "
         "pathead.xm"
     ),
     "s3m": (

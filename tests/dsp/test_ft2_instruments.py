@@ -196,8 +196,9 @@ def test_rxy_retriggers_every_y_ticks_changing_the_volume_by_x() -> None:
     ramp = envelope((0, 1.0), (8, 0.0))
     level = levels(["A-4 01 .. R82"], [dc_sample(volume_envelope=ramp)], 6, speed=6)
 
-    # every second tick the note starts again: its envelope starts again too
-    np.testing.assert_allclose(level, [1, 0.875, 1, 0.875, 1, 0.875], atol=1e-5)
+    # the count takes in the note's own tick 0, so every second tick from tick 1 the note
+    # starts again, and its envelope with it
+    np.testing.assert_allclose(level, [1, 1, 0.875, 1, 0.875, 1], atol=1e-5)
 
 
 def test_x1x_and_x2x_are_extra_fine_slides_of_one_unit() -> None:

@@ -23,6 +23,7 @@ from tests.conformance import OPENMPT_MODS as OPENMPT_MOD_DIR
 from tracker.cli import main
 from tracker.io.mod import (
     C5_RATE_HZ,
+    MAX_DISTINCT_CELLS,
     MAX_MODULE_BYTES,
     NOTE_HIGH,
     NOTE_LOW,
@@ -970,3 +971,16 @@ def test_cli_unsupported_suffixes_are_usage_errors(
     assert caught.value.code == 2
     line = capsys.readouterr().err.strip()
     assert "'.wav'" in line and ".mod" in line and ".mid" in line
+
+
+def test_a_file_of_random_cells_is_refused_before_it_takes_much_memory() -> None:
+    # 64 channels x 128 patterns of random bytes: half a million different cells, each a model
+    # object; a real module repeats itself
+    rng = np.random.default_rng(7)
+    patterns = 128
+    data = bytearray(raw_mod([{}], order=list(range(patterns)), signature=b"64CH", channels=64))
+    body_at = 1084
+    data[body_at:] = rng.integers(0, 256, patterns * 64 * 64 * 4, dtype=np.uint8).tobytes()
+
+    with pytest.raises(ModuleError, match=f"more than {MAX_DISTINCT_CELLS} different"):
+        load_mod(bytes(data), "random.mod")

@@ -33,7 +33,13 @@ from tests.io.xm_builder import (
     raw_xm,
 )
 from tracker.cli import main
-from tracker.io.mod import MAX_MODULE_BYTES, MOD_ENVELOPE, ModuleError, master_volume_for
+from tracker.io.mod import (
+    MAX_DISTINCT_CELLS,
+    MAX_MODULE_BYTES,
+    MOD_ENVELOPE,
+    ModuleError,
+    master_volume_for,
+)
 from tracker.io.modules import load_module
 from tracker.io.project import Project, load_project
 from tracker.io.samples import SampleAudio, format_for_bit_depth, sample_hash
@@ -1114,7 +1120,7 @@ def test_export_writes_the_format_byte_for_byte() -> None:
             ),
             RawInstrument(name=b"empty", size=33),
         ],
-        title=b"title",
+        title=b"title".ljust(20),  # space-padded, as FastTracker II pads it
         tracker=b"FastTracker v2.00".ljust(20),
         flags=0,
         speed=4,
@@ -1523,3 +1529,22 @@ def test_cli_export_of_a_song_that_does_not_fit_is_one_line(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("tracker: demo.xm: the song does not fit an XM")
     assert not out.exists()
+
+
+def test_an_xm_of_random_cells_is_refused_before_it_takes_much_memory() -> None:
+    # 32 patterns of 256 rows x 32 channels, every cell five random bytes (unpacked, each
+    # below 0x80): a quarter of a million different cells
+    rng = np.random.default_rng(7)
+    rows, channels, count = 256, 32, 32
+    random_patterns = [
+        pattern(
+            data=rng.integers(1, 96, rows * channels * 5, dtype=np.uint8).tobytes(),
+            rows=rows,
+            channels=channels,
+        )
+        for _ in range(count)
+    ]
+    data = raw_xm(random_patterns, channels=channels, order=list(range(count)))
+
+    with pytest.raises(ModuleError, match=f"more than {MAX_DISTINCT_CELLS} different"):
+        load_xm(data, "random.xm")

@@ -165,10 +165,12 @@ def load_mod(data: bytes, source: str = "song.mod") -> Project:
         )
 
     cells: dict[bytes, Cell] = {}
-    patterns = [
-        _pattern(data, layout, layout.patterns_at + index * layout.pattern_bytes, cells)
-        for index in range(pattern_count)
-    ]
+    patterns = []
+    for index in range(pattern_count):
+        patterns.append(
+            _pattern(data, layout, layout.patterns_at + index * layout.pattern_bytes, cells)
+        )
+        check_distinct_cells(len(cells), label)
     referenced = max((cell.instrument or 0 for cell in cells.values()), default=0)
 
     samples: dict[str, SampleAudio] = {}
@@ -213,6 +215,21 @@ def load_mod(data: bytes, source: str = "song.mod") -> Project:
     except ValidationError as error:  # a bug here rather than in the file: still one line
         raise ModuleError(f"{label}: imported song is invalid: {summarize(error)}") from None
     return Project(song=song, samples={sha: samples[sha] for sha in samples if sha in used})
+
+
+MAX_DISTINCT_CELLS: Final = 200_000
+"""A module may hold at most this many different cells (note, instrument, volume, effects).
+Each is a model object of a few hundred bytes, so this bounds a hostile file's memory to
+about 100 MB; real modules repeat themselves and hold a few thousand."""
+
+
+def check_distinct_cells(count: int, label: str) -> None:
+    """ModuleError once a loader has seen more than MAX_DISTINCT_CELLS different cells."""
+    if count > MAX_DISTINCT_CELLS:
+        raise ModuleError(
+            f"{label}: has more than {MAX_DISTINCT_CELLS} different pattern cells; real modules "
+            "have far fewer (a file of random bytes?)"
+        )
 
 
 def check_module_size(data: bytes, label: str) -> None:

@@ -26,6 +26,7 @@ from tracker.io.mod import (
     MOD_ENVELOPE,
     TRUNCATION_SLACK_BYTES,
     ModuleError,
+    check_distinct_cells,
     check_module_size,
     master_volume_for,
     mod_sample,
@@ -172,10 +173,12 @@ def load_s3m(data: bytes, source: str = "song.s3m") -> Project:
 
     cells: dict[tuple[int, bytes], tuple[Cell, str | None]] = {}
     dropped: collections.Counter[str] = collections.Counter()
-    patterns = [
-        _pattern(data, at, index, len(tracks), cells, dropped, label) if at else _empty(tracks)
-        for index, at in enumerate(pattern_at)
-    ]
+    patterns = []
+    for index, at in enumerate(pattern_at):
+        patterns.append(
+            _pattern(data, at, index, len(tracks), cells, dropped, label) if at else _empty(tracks)
+        )
+        check_distinct_cells(len(cells), label)
     # ST3 plays a pattern the order names but the file does not hold as an empty one.
     while len(patterns) <= max(order):
         patterns.append(_empty(tracks))

@@ -36,6 +36,7 @@ from tracker.io.mod import (
     TRUNCATION_SLACK_BYTES,
     VOLUME_MAX,
     ModuleError,
+    check_distinct_cells,
     check_module_size,
     master_volume_for,
     mod_sample,
@@ -367,6 +368,7 @@ def _patterns(
             continue
         chunk = data[data_at:at]
         grid = _unpack(chunk, rows, header.channels, cells, dropped, f"{label}: pattern {index}")
+        check_distinct_cells(len(cells), label)
         patterns.append(Pattern(rows=grid))
     return patterns, at
 
@@ -742,7 +744,9 @@ def save_xm(project: Project) -> bytes:
         )
     header = _HEADER.pack(
         SIGNATURE,
-        name_bytes(song.title, _TITLE_BYTES),
+        # Space-padded as FastTracker II pads it: OpenMPT takes a NUL in an XM's title for a
+        # ModPlug file and plays it by ModPlug's rules instead.
+        name_bytes(song.title, _TITLE_BYTES).replace(b"\x00", b" "),
         0x1A,
         _TRACKER_NAME,
         VERSION,
