@@ -40,6 +40,9 @@ static int amiga(const tk_engine *e) { return e->song->playback == TK_PLAY_PROTR
 static int ft2(const tk_engine *e) { return e->song->playback == TK_PLAY_FASTTRACKER2; }
 /* Scream Tracker 3 songs keep pitch as an ST3 period (a quarter of an Amiga one). */
 static int st3(const tk_engine *e) { return e->song->playback == TK_PLAY_SCREAMTRACKER3; }
+/* An XM with Amiga frequencies slides its period as ST3 does (in the same quarter units). */
+static int ft2_periods(const tk_engine *e) { return ft2(e) && e->song->amiga_slides; }
+static int st3_periods(const tk_engine *e) { return st3(e) || ft2_periods(e); }
 #define FX_FINE_VIBRATO FX('U')
 /* Songs from other trackers: a sample's own volume becomes the channel's volume. */
 static int module(const tk_engine *e) { return e->song->playback != TK_PLAY_NATIVE; }
@@ -77,6 +80,16 @@ static void st3_slide(tk_engine *e, uint32_t track, int32_t delta)
             tk_voice_fade(e, v);
         ch->voice = -1;
     }
+}
+
+/* Up by `amount` FT2 units: 1/64 semitone in a linear song; in one with Amiga frequencies the
+ * period goes down by as much (FastTracker II slides both by the same numbers). */
+static void slide_up(tk_engine *e, uint32_t track, int32_t amount)
+{
+    if (ft2_periods(e))
+        st3_slide(e, track, -amount);
+    else
+        e->channel[track].pitch_units += amount;
 }
 
 /* ST3's Dxy on a row's first tick: DxF slides up x, DFy down y, once. */
@@ -179,7 +192,7 @@ static void apply_channel(tk_engine *e, uint32_t track, uint32_t ramp_frames, ui
             period = tk_pt_period_at(tk_pt_note_index(period, ch->pt_finetune), ch->pt_finetune);
         v->pitch_units = tk_period_to_units(period + ch->period_offset, (float)v->ins->base_note,
                                             v->ins->sample_rate_hz);
-    } else if (st3(e) && v->ins->kind == TK_KIND_SAMPLE) {
+    } else if (st3_periods(e) && v->ins->kind == TK_KIND_SAMPLE) {
         v->pitch_units = tk_st3_period_to_units(ch->period + ch->period_offset, (float)v->ins->base_note,
                                                 v->ins->sample_rate_hz) + (float)ch->pitch_offset_units;
     } else {
@@ -321,8 +334,12 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 ch->pt_finetune = (int8_t)(fine < 8 ? fine : fine - 16);
             }
             int32_t pitch = (int32_t)c->note * 64 + ch->finetune / 2;
-            int32_t period = st3(e) ? tk_st3_period(c->note, (float)zone->base_note, zone->sample_rate_hz)
-                                    : tk_pt_period(c->note, ch->pt_finetune);
+            int32_t period = tk_pt_period(c->note, ch->pt_finetune);
+            if (st3_periods(e)) {
+                period = tk_st3_period(c->note, (float)zone->base_note, zone->sample_rate_hz);
+                if (ft2(e)) /* finetune in 1/128 semitone: a shorter period is higher */
+                    period = (int32_t)((float)period * exp2f(-(float)ch->finetune / 1536.0f));
+            }
             ch->note = c->note;
             if (tone_porta && old) {
                 ch->target_units = pitch;
@@ -435,7 +452,7 @@ static void tone_porta(tk_engine *e, tk_channel *ch)
             ch->target_period = 0; /* reached: a later 3xx has nowhere to go (PortaTarget.mod) */
         return;
     }
-    if (st3(e)) {
+    if (st3_periods(e)) {
         int32_t speed = ch->mem_tone_porta * 4;
         if (ch->period < ch->target_period)
             ch->period = ch->period + speed > ch->target_period ? ch->target_period : ch->period + speed;
@@ -716,9 +733,9 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
         else if (x == 0x1 || x == 0x2)
             drop_held_pitch(ch);
         if (x == 0x1)
-            ch->pitch_units += remember(&ch->mem_extra_fine_up, y);
+            slide_up(e, track, remember(&ch->mem_extra_fine_up, y));
         else if (x == 0x2)
-            ch->pitch_units -= remember(&ch->mem_extra_fine_down, y);
+            slide_up(e, track, -(int32_t)remember(&ch->mem_extra_fine_down, y));
         break;
     case FX_CUTOFF: ch->cutoff = p; break;
     case FX_RESONANCE: ch->resonance = p; break;
@@ -726,8 +743,8 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_RES_SLIDE: remember(&ch->mem_res_slide, p); break;
     case FX_EXTENDED:
         switch (x) {
-        case 0x1: drop_held_pitch(ch); ch->pitch_units += 4 * remember(&ch->mem_fine_up, y); break;
-        case 0x2: drop_held_pitch(ch); ch->pitch_units -= 4 * remember(&ch->mem_fine_down, y); break;
+        case 0x1: drop_held_pitch(ch); slide_up(e, track, 4 * remember(&ch->mem_fine_up, y)); break;
+        case 0x2: drop_held_pitch(ch); slide_up(e, track, -4 * remember(&ch->mem_fine_down, y)); break;
         case 0x3: ch->glissando = y != 0; break;
         case 0x4: ch->vibrato_wave = y & 7; break;
         case 0x5: ch->finetune = (int8_t)(y * 16 - 128); break;
@@ -816,7 +833,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         } else if (amiga(e))
             slide_period(ch, -(int32_t)ch->mem_porta_up);
         else
-            ch->pitch_units += 4 * ch->mem_porta_up;
+            slide_up(e, track, 4 * ch->mem_porta_up);
         break;
     case FX_PORTA_DOWN:
         drop_held_pitch(ch);
@@ -826,7 +843,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
         } else if (amiga(e))
             slide_period(ch, (int32_t)ch->mem_porta_down);
         else
-            ch->pitch_units -= 4 * ch->mem_porta_down;
+            slide_up(e, track, -4 * ch->mem_porta_down);
         break;
     case FX_TONE_PORTA: drop_held_pitch(ch); tone_porta(e, ch); break;
     case FX_VIBRATO: vibrato(e, ch); ch->held_by_effect = 1; break;

@@ -238,14 +238,10 @@ CASES: dict[str, Case] = {
     "Amiga frequencies: 1xx/2xx porta": Case(
         ["C-5 01 .. 104", "--- .. .. 104", "--- .. .. 208", "--- .. .. 208"],
         frequencies="amiga",
-        differs="pitch within 10 cents in 0% of frames: Amiga slides not implemented (the"
-        " kernel slides linearly); the slides end 98 cents below openmpt123's",
     ),
     "Amiga frequencies: 3xx tone porta": Case(
         ["C-5 01 .. ...", "G-5 .. .. 308", "--- .. .. 300", "--- .. .. 300"],
         frequencies="amiga",
-        differs="pitch within 10 cents in 0% of frames: Amiga slides not implemented; ours"
-        " reaches G-5 in 3 rows, openmpt123's period slide stops 128 cents short",
     ),
     "Amiga frequencies: 4xy vibrato": Case(
         ["C-5 02 .. 448", "--- .. .. 400", "--- .. .. 4A4"], frequencies="amiga"
