@@ -336,7 +336,9 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
             int32_t pitch = (int32_t)c->note * 64 + ch->finetune / 2;
             int32_t period = tk_pt_period(c->note, ch->pt_finetune);
             if (st3_periods(e)) {
-                period = tk_st3_period(c->note, (float)zone->base_note, zone->sample_rate_hz);
+                /* a slide's target is in the sounding sample's periods (PortaSmpChange.s3m) */
+                const tk_instrument *by = tone_porta && old ? old->ins : zone;
+                period = tk_st3_period(c->note, (float)by->base_note, by->sample_rate_hz);
                 if (ft2(e)) /* finetune in 1/128 semitone: a shorter period is higher */
                     period = (int32_t)((float)period * exp2f(-(float)ch->finetune / 1536.0f));
             }
