@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.figures import Figure
 from bench.midi_clock import FOLLOW_S, midi_clock_figures
 from bench.midi_latency import midi_latency_figures
-from bench.module_speed import module_speed_figures
+from bench.module_speed import all_module_speed_figures
 from bench.realtime import LATENCY_NOTES, RUN_S, XRUN_RUN_S, realtime_figures
 from bench.render_speed import render_figures
 from bench.results import RESULTS_DIR, format_table, write_results
@@ -61,7 +61,7 @@ def run(
     clock figures). cores: where the real-time and UI runs go."""
     figures = [
         *render_figures(repeats=repeats),
-        *module_speed_figures(repeats=repeats),
+        *all_module_speed_figures(repeats=repeats),
         *voice_figures(voices=voices, seconds=seconds, repeats=repeats),
     ]
     if realtime_s != 0:

@@ -1,9 +1,11 @@
 """Render speed of imported modules, side by side with openmpt123 on the same files.
 
-Both render every MOD of the reference folder to the song's end at 48 kHz with linear
-(2-tap) interpolation: ours through render_song in this process, openmpt123 in one process
-for all the files (`--render --filter 2`, so its start-up is paid once and its WAV writing
-is included). The figure is openmpt123's time over ours, best of `repeats` each, measured in
+For each format (MOD, XM, S3M), both render every module of that format in the reference
+folder to the song's end at 48 kHz with linear (2-tap) interpolation: ours through
+render_song in this process, openmpt123 in one process for all the files (`--render
+--filter 2`, so its start-up is paid once and its WAV writing is included). Modules whose
+song never ends for us (loops forever within ENDLESS_S) are left out on both sides. The
+figure is openmpt123's time over ours, best of `repeats` each, measured in
 the same run. Ours is the render of the imported songs; openmpt123's time also holds its
 reading of the files, so a second figure, for information, adds our import to ours.
 """
@@ -17,50 +19,71 @@ import time
 from pathlib import Path
 
 from bench.figures import Figure
-from tests.conformance import OPENMPT_MODS
+from tests.conformance import DEFAULT_DIR
 from tracker.engine import render_song
 from tracker.io.modules import load_module
 
 RATE_HZ = 48000
 TARGET_RATIO = 1.5
-MODULES = OPENMPT_MODS
-"""The OpenMPT test cases (../shared): the same files `make conformance` compares."""
+MODULES = DEFAULT_DIR
+"""The OpenMPT test cases (../shared), a folder per format: the files `make conformance`
+compares."""
+FORMATS = ("mod", "xm", "s3m")
+ENDLESS_S = 120.0
+"""A song still playing after this long is taken to loop forever (PatLoop-Infinite.xm)."""
 
 
-def module_speed_figures(folder: Path = MODULES, *, repeats: int = 3) -> list[Figure]:
-    files = sorted(folder.glob("*.mod"))
+def all_module_speed_figures(folder: Path = MODULES, *, repeats: int = 3) -> list[Figure]:
+    return [
+        figure
+        for kind in FORMATS
+        for figure in module_speed_figures(folder / kind, kind, repeats=repeats)
+    ]
+
+
+def module_speed_figures(folder: Path, kind: str = "mod", *, repeats: int = 3) -> list[Figure]:
+    """Figures for the `kind` files (.mod, .xm or .s3m) in `folder`."""
+    files = sorted(folder.glob(f"*.{kind}"))
     if not files or shutil.which("openmpt123") is None:
         return []  # nothing to compare against: no figure rather than a made-up one
+    files = [path for path in files if _ends(path)]
     import_s = min(_import_seconds(files) for _ in range(repeats))
     ours_s, audio_s = _ours(files, repeats)
     reference_s = _openmpt123(files, repeats)
     return [
         Figure(
-            key="module_render_vs_openmpt123",
-            label=f"MOD render vs openmpt123 ({len(files)} files, {audio_s:.0f} s of audio)",
+            key=f"{kind}_render_vs_openmpt123",
+            label=f"{kind.upper()} render vs openmpt123 ({len(files)} files, {audio_s:.0f} s)",
             value=reference_s / ours_s,
             unit="x faster",
             target=TARGET_RATIO,
         ),
         Figure(
-            key="module_import_and_render_vs_openmpt123",
+            key=f"{kind}_import_and_render_vs_openmpt123",
             label="  with our import of the files counted too",
             value=reference_s / (import_s + ours_s),
             unit="x faster",
         ),
         Figure(
-            key="module_render_x_real_time",
+            key=f"{kind}_render_x_real_time",
             label="  ours",
             value=audio_s / ours_s,
             unit="x real time",
         ),
         Figure(
-            key="module_render_openmpt123_x_real_time",
+            key=f"{kind}_render_openmpt123_x_real_time",
             label="  openmpt123 (one process, WAV files written)",
             value=audio_s / reference_s,
             unit="x real time",
         ),
     ]
+
+
+def _ends(path: Path) -> bool:
+    project = load_module(path)
+    samples = {sha: audio.frames for sha, audio in project.samples.items()}
+    rendered = render_song(project.song, samples, sample_rate_hz=RATE_HZ, max_seconds=ENDLESS_S)
+    return rendered.song_end_frame is not None
 
 
 def _import_seconds(files: list[Path]) -> float:

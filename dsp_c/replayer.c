@@ -1275,8 +1275,10 @@ static void end_song(tk_engine *e)
     e->end_pending = 0;
     for (uint32_t t = 0; t < e->song->tracks; t++) {
         tk_voice *v = tk_channel_voice(e, t);
-        if (v)
+        if (v) {
             tk_voice_release(v);
+            v->replayer_ticks = 0; /* no more ticks: its envelopes and fadeout go by the clock */
+        }
     }
     tk_midi_transport_stop(e);
     e->mode = TK_STOPPED;

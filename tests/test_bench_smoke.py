@@ -39,10 +39,10 @@ def test_render_speed_reports_a_positive_figure_against_its_target() -> None:
 
 def test_module_speed_compares_with_openmpt123_on_the_same_files(tmp_path: Path) -> None:
     for name in ("PatternJump.mod", "TempoChange.mod"):
-        (tmp_path / name).write_bytes((MODULES / name).read_bytes())
-    ratio, with_import, ours, theirs = module_speed_figures(tmp_path, repeats=1)
-    assert ratio.key == "module_render_vs_openmpt123" and ratio.target == 1.5
-    assert "2 files, 3 s of audio" in ratio.label  # 0.72 s + 2.72 s
+        (tmp_path / name).write_bytes((MODULES / "mod" / name).read_bytes())
+    ratio, with_import, ours, theirs = module_speed_figures(tmp_path, "mod", repeats=1)
+    assert ratio.key == "mod_render_vs_openmpt123" and ratio.target == 1.5
+    assert "2 files, 3 s)" in ratio.label  # 0.72 s + 2.72 s of audio
     assert ours.value > 0 and theirs.value > 0
     assert ratio.value == pytest.approx(ours.value / theirs.value)
     assert 0 < with_import.value < ratio.value  # importing takes time too

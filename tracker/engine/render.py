@@ -90,10 +90,14 @@ def render_song(
                 stopped_frame = event.frame
         if on_progress:
             on_progress(done)
-        rang_out = kernel.stats().voices_active == 0 and float(np.abs(mix).max()) < SILENCE
-        if stopped_frame is not None and done > stopped_frame and rang_out:
+        # only the tail is checked for silence: during the song it would only cost time
+        if stopped_frame is not None and done > stopped_frame and _rang_out(kernel, mix):
             break
 
     mix_all = np.concatenate(mixes) if mixes else np.zeros((0, 2), np.float32)
     stems_all = np.concatenate(stem_blocks, axis=1) if stems and stem_blocks else None
     return Rendered(mix_all, stems_all, sample_rate_hz, end_frame)
+
+
+def _rang_out(kernel: Kernel, mix: npt.NDArray[np.float32]) -> bool:
+    return kernel.stats().voices_active == 0 and float(np.abs(mix).max()) < SILENCE
