@@ -177,3 +177,30 @@ def test_ui_midi_option_mistakes_are_one_line() -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "--midi-api" in result.stderr and "'oss'" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["xm/Arpeggio.xm", "s3m/LoopReset.s3m", "mod/PatternJump.mod"])
+def test_render_plays_a_module_as_its_tracker_would(name: str, tmp_path: Path) -> None:
+    from tests.conformance import DEFAULT_DIR
+    from tracker.engine import render_song
+    from tracker.io.modules import load_module
+
+    out = tmp_path / "module.wav"
+    result = run("render", DEFAULT_DIR / name, "-o", out, "--seconds", "2")
+    assert result.returncode == 0, result.stderr
+
+    audio, rate = soundfile.read(out, dtype="float32")
+    project = load_module(DEFAULT_DIR / name)
+    samples = {sha: a.frames for sha, a in project.samples.items()}
+    expected = render_song(project.song, samples, max_seconds=2).mix
+    assert rate == 48000
+    np.testing.assert_allclose(audio, expected[: len(audio)], atol=1e-6)  # float WAV
+
+
+def test_a_broken_module_is_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xm"
+    broken.write_bytes(b"Extended Module: " + bytes(20))
+    result = run("render", broken, "-o", tmp_path / "x.wav")
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1
+    assert "broken.xm" in result.stderr

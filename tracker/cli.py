@@ -173,11 +173,15 @@ def _import_path(text: str) -> Path:
 
 
 def _load(path: Path | None) -> Project:
+    """The demo song, a project, or a module (.mod, .xm, .s3m) imported as a new project."""
     from tracker.demo import demo_song
+    from tracker.io import modules
 
     if path is None:
         return Project(song=demo_song(), samples={}, path=None)
     try:
+        if path.suffix.lower() in modules.SUFFIXES:
+            return modules.load_module(path)
         return load_project(path)
     except ProjectError as error:
         raise UserError(str(error)) from None
@@ -396,7 +400,8 @@ def _ui_parser() -> argparse.ArgumentParser:
         "song",
         nargs="?",
         type=Path,
-        help="project to open, or a new one to create there (default: the demo song)",
+        help="project to open, a module (.mod, .xm, .s3m) to import, or a new project to "
+        "create there (default: the demo song)",
     )
     parser.add_argument("--device", help="audio output (see 'tracker devices'); 'null': silent")
     parser.add_argument(
@@ -432,8 +437,9 @@ def _ui(args: argparse.Namespace) -> int:
         notice = "the demo song: Ctrl+E saves it as a file of your own  ·  F1 help"
     elif args.song.exists():
         project = _load(args.song)
-        removed = remove_stale_temporaries(args.song)
-        if removed:
+        if project.path is None:  # a module, imported: saving makes it a project
+            notice = f"imported {args.song.name}: Ctrl+E saves it as a project  ·  F1 help"
+        elif removed := remove_stale_temporaries(args.song):
             notice = f"removed {len(removed)} unfinished save file(s) left by a killed save"
     else:
         project = Project(song=Song.new(tracks=4), samples={}, path=args.song)
