@@ -142,7 +142,12 @@ def _leaf_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
     "model, not_parameters",
     [
         (SynthInstrument, {"kind", "name", "wavetable"}),
-        (SampleInstrument, {"kind", "name"}),
+        # An imported module's drawn envelopes, auto-vibrato and further samples are kept and
+        # played, not edited in this table (yet).
+        (
+            SampleInstrument,
+            {"kind", "name", "volume_envelope", "pan_envelope", "auto_vibrato", "zones", "keymap"},
+        ),
     ],
 )
 def test_every_field_is_in_the_table_with_the_models_range(

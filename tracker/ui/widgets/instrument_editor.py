@@ -133,6 +133,7 @@ GROUPS: Final[tuple[Group, ...]] = (
         _choice("Loop", "loop", LoopMode),
         Param("Loop start", "loop_start_frames", "frames", "", 2**-10, 2**-5, 0, SAMPLE_MAX_FRAMES),
         Param("Loop end",   "loop_end_frames",   "frames", "", 2**-10, 2**-5, 0, SAMPLE_MAX_FRAMES),
+        Param("Fadeout",    "fadeout",           "float",  "", 0.25,   1.0,   0.0,      1.0, "log"),
     )),
     Group("Filter", BOTH, (
         _choice("Type", "filter.type", FilterType),
