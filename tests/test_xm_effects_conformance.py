@@ -30,6 +30,7 @@ from tracker.model.instrument import (
     PointEnvelope,
     SampleInstrument,
     SampleZone,
+    sample_fields,
 )
 
 ROWS = 64
@@ -96,14 +97,7 @@ def instruments() -> tuple[list[SampleInstrument], dict[str, SampleAudio]]:
             "auto_vibrato": AutoVibrato(wave="sine", rate=16, depth=12, sweep_ticks=48),
         }
     )
-    zone = SampleZone(
-        sample=sine.sample,
-        volume=sine.volume,
-        base_note=sine.base_note,
-        loop=sine.loop,
-        loop_start_frames=sine.loop_start_frames,
-        loop_end_frames=sine.loop_end_frames,
-    )
+    zone = SampleZone(**sample_fields(sine) | {"pan": 0.0})
     keymapped = square.model_copy(
         update={
             "name": "keymap",

@@ -68,6 +68,7 @@ from tracker.model.instrument import (
     PointEnvelope,
     SampleRef,
     SampleZone,
+    sample_fields,
 )
 
 OPENMPT_XMS = sorted(str(path) for path in (OPENMPT_MODS.parent / "xm").glob("*.xm"))
@@ -1388,14 +1389,7 @@ def xm_instruments(draw: st.DrawFn) -> tuple[SampleInstrument, list[SampleAudio]
         )
     found = SampleInstrument(
         name=draw(st.text("xyz ", max_size=22)).rstrip(),
-        volume=own.volume,
-        pan=own.pan,
-        sample=own.sample,
-        base_note=own.base_note,
-        finetune=own.finetune,
-        loop=own.loop,
-        loop_start_frames=own.loop_start_frames,
-        loop_end_frames=own.loop_end_frames,
+        **sample_fields(own),
         amp_env=MOD_ENVELOPE,
         volume_envelope=draw(point_envelopes()),
         pan_envelope=draw(point_envelopes()),

@@ -59,6 +59,7 @@ from tracker.model.instrument import (
     SampleZone,
     SynthInstrument,
     VibratoWave,
+    sample_fields,
 )
 from tracker.model.notes import EFFECT_COMMANDS, NOTE_CUT, NOTE_MAX, NOTE_OFF, note_name
 from tracker.model.pattern import EMPTY_CELL, MAX_ROWS, MAX_TRACKS, Cell, Effect, Pattern
@@ -547,14 +548,7 @@ def _sample_instrument(
     own = zones[0]
     return SampleInstrument(
         name=name,
-        volume=own.volume,
-        pan=own.pan,
-        sample=own.sample,
-        base_note=own.base_note,
-        finetune=own.finetune,
-        loop=own.loop,
-        loop_start_frames=own.loop_start_frames,
-        loop_end_frames=own.loop_end_frames,
+        **sample_fields(own),
         amp_env=MOD_ENVELOPE,  # FastTracker II has no ADSR: the drawn envelope or none
         volume_envelope=_envelope(
             volume_points,

@@ -7,7 +7,7 @@ them across one to one. An instrument's number in a cell is its index in
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -250,6 +250,18 @@ class SampleInstrument(StrictModel):
 
 
 Instrument = Annotated[SynthInstrument | SampleInstrument, Field(discriminator="kind")]
+
+
+SAMPLE_FIELDS: Final = (
+    "sample", "volume", "pan", "base_note", "finetune", "loop", "loop_start_frames",
+    "loop_end_frames",
+)  # fmt: skip
+"""What a SampleInstrument and a SampleZone both say about their sample."""
+
+
+def sample_fields(part: SampleInstrument | SampleZone) -> dict[str, Any]:
+    """The SAMPLE_FIELDS of an instrument or zone, to build the other kind from."""
+    return {name: getattr(part, name) for name in SAMPLE_FIELDS}
 
 
 def sample_refs_of(instrument: SampleInstrument) -> list[SampleRef]:
