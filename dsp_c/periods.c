@@ -48,6 +48,23 @@ static const uint16_t *table(int8_t finetune)
     return pt_periods[(uint8_t)finetune & 15];
 }
 
+int32_t tk_pt_arpeggio_period(int32_t index, int8_t finetune)
+{
+    /* ProTracker's tables are 37 words a finetune, the last 0, one after the other: an
+     * arpeggio past B-3 reads a period of 0 (the sample stands still), then the next
+     * finetune's notes from C-1 on (ArpWraparound.mod). Past the last table: 0. */
+    int32_t row = (uint8_t)finetune & 15;
+    while (index > TK_PT_NOTES) {
+        index -= TK_PT_NOTES + 1;
+        row++;
+    }
+    if (index < 0)
+        index = 0;
+    if (index == TK_PT_NOTES || row > 15)
+        return 0;
+    return pt_periods[row][index];
+}
+
 int32_t tk_pt_period(uint8_t note, int8_t finetune)
 {
     return tk_pt_period_at((int32_t)note - TK_PT_FIRST_NOTE, finetune);
@@ -73,6 +90,8 @@ int32_t tk_pt_period_at(int32_t index, int8_t finetune)
 
 float tk_period_to_units(int32_t period, float base_note, float sample_rate_hz)
 {
+    if (period <= 0) /* Paula stands still on a period of 0: the lowest pitch there is */
+        return -1.0e6f;
     if (period < TK_PERIOD_MIN)
         period = TK_PERIOD_MIN;
     double hz = TK_AMIGA_CLOCK_HZ / (double)period;

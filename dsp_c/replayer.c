@@ -812,7 +812,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
             int32_t semis = phase == 1 ? x : phase == 2 ? y : 0;
             if (amiga(e)) {
                 int32_t at = tk_pt_note_index(ch->period, ch->pt_finetune);
-                ch->period_offset = semis ? tk_pt_period_at(at + semis, ch->pt_finetune) - ch->period : 0;
+                ch->period_offset = semis ? tk_pt_arpeggio_period(at + semis, ch->pt_finetune) - ch->period : 0;
             } else if (ft2(e) && semis) {
                 drop_held_pitch(ch);
                 /* FT2 rounds the slid pitch to its nearest note, adds the step there

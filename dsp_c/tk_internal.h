@@ -349,6 +349,7 @@ extern const uint8_t tk_vibrato_sine[32];
 int32_t tk_pt_period(uint8_t note, int8_t finetune);
 int32_t tk_pt_note_index(int32_t period, int8_t finetune);
 int32_t tk_pt_period_at(int32_t index, int8_t finetune);
+int32_t tk_pt_arpeggio_period(int32_t index, int8_t finetune); /* past B-3 as ProTracker reads it */
 float tk_period_to_units(int32_t period, float base_note, float sample_rate_hz);
 #define TK_ST3_CLOCK_HZ 14317056.0  /* a sample step every period ticks of this (4 x NTSC Paula) */
 #define TK_ST3_PERIOD_MIN 64        /* the shortest period ST3 plays (PeriodLimit.s3m) */

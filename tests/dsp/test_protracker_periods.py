@@ -189,3 +189,13 @@ def test_a_lone_instrument_number_swaps_the_sample_at_its_loop_end() -> None:
         AMIGA_CLOCK_HZ / 428 / CYCLE, rel=1e-3
     )
     assert level[2] < 1e-3  # a sample without a loop plays its silent one-shot loop
+
+
+def test_an_arpeggio_past_b3_reads_on_through_protrackers_tables() -> None:
+    # ArpWraparound.mod: B-6 (B-3 in ProTracker) +1 reads the word after the table, a 0, and
+    # the sample stands still; +2 reads the next finetune's table from its C-1 (850)
+    song = make_song(["B-6 01 .. 012"], [sine_cycle()], speed=3, playback="protracker", length=4)
+    ticks = windows(render_ticks(song, 3)[:, 0], TICK)
+    assert AMIGA_CLOCK_HZ / (frequency_hz(ticks[0][64:]) * CYCLE) == pytest.approx(113, abs=0.05)
+    assert np.ptp(ticks[1][64:]) < 1e-6  # a period of 0: one value held
+    assert AMIGA_CLOCK_HZ / (frequency_hz(ticks[2][64:]) * CYCLE) == pytest.approx(850, rel=1e-3)
