@@ -909,6 +909,7 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
             if (ft2(e) && delayed.note == TK_NOTE_NONE && ch->voice_serial)
                 delayed.note = ch->note;
             trigger(e, track, &delayed, porta, 0);
+            ch->delay_tick = 0xff; /* played: a ProTracker row after it has nothing to catch up */
         }
         break;
     default: break;
@@ -978,6 +979,16 @@ static void row_start(tk_engine *e, uint32_t track)
         }
     }
 
+    /* ProTracker: a note delayed past the row's last tick plays on the next row's first one,
+     * when that row has no note, as an instant portamento (NoteDelay-NextRow.mod) */
+    if (amiga(e) && ch->delay_tick != 0xff && c->note > TK_NOTE_MAX && ch->delayed.note <= TK_NOTE_MAX &&
+        !e->in_pattern_delay) {
+        trigger(e, track, &ch->delayed, 1, 0);
+        if (ch->target_period) {
+            ch->period = ch->target_period;
+            ch->target_period = 0;
+        }
+    }
     ch->cut_tick = 0xff;
     ch->delay_tick = 0xff;
     ch->key_off_tick = 0xff;

@@ -199,3 +199,10 @@ def test_an_arpeggio_past_b3_reads_on_through_protrackers_tables() -> None:
     assert AMIGA_CLOCK_HZ / (frequency_hz(ticks[0][64:]) * CYCLE) == pytest.approx(113, abs=0.05)
     assert np.ptp(ticks[1][64:]) < 1e-6  # a period of 0: one value held
     assert AMIGA_CLOCK_HZ / (frequency_hz(ticks[2][64:]) * CYCLE) == pytest.approx(850, rel=1e-3)
+
+
+def test_a_note_delayed_past_the_row_plays_on_the_next_rows_first_tick() -> None:
+    # NoteDelay-NextRow.mod: ED3 at speed 2 never comes; the next row, having no note of its
+    # own, takes D-5 at once as an instant portamento
+    got = periods(["C-5 01 .. 000", "D-5 01 .. ED3", "--- .. .. 000"], 6, speed=2)
+    assert got == pytest.approx([428, 428, 428, 428, 381, 381], abs=0.05)
