@@ -239,10 +239,10 @@ static int is_tone_porta(tk_fx fx)
            (fx.cmd == FX_VOLUME_COLUMN && fx.param >= 0xF0);
 }
 
-/* Whether the cell sets a volume (its volume column or Cxx). */
+/* Whether the cell sets a volume: its volume column, Cxx, or an instrument number. */
 static int sets_volume(const tk_cell *c)
 {
-    if (c->volume <= 64)
+    if (c->volume <= 64 || c->instrument != TK_INSTR_NONE)
         return 1;
     for (uint32_t i = 0; i < TK_MAX_FX_COLUMNS; i++)
         if (c->fx[i].cmd == FX_VOLUME)
@@ -281,6 +281,13 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
     const tk_instrument *ins;
 
     int internal = !e->song->track[track].midi_only;
+    /* FT2 releases the key before it reads an instrument number beside it, whose volume then
+     * brings a note with no volume envelope back (OffDelay.xm, RetrigFade.xm) */
+    int off_first = ft2(e) && c->note == TK_NOTE_OFF;
+    if (off_first) {
+        tk_midi_note_off(e, track);
+        key_off(e, track, c);
+    }
 
     if (c->instrument != TK_INSTR_NONE && (ins = instrument(e, c->instrument))) {
         /* An instrument number resets volume, pan and the filter overrides (FastTracker II). */
@@ -309,7 +316,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
         }
         /* FastTracker II: a number without a note to start restarts the sounding note's
          * envelopes, fadeout and auto-vibrato; a released key stays released (Pickup.xm). */
-        if (ft2(e) && sounding && !starts)
+        if (ft2(e) && sounding && !starts && !off_first)
             tk_voice_restart_instrument(sounding);
     }
     tk_voice *old = tk_channel_voice(e, track);
@@ -382,7 +389,7 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 }
             }
         }
-    } else if (c->note == TK_NOTE_OFF) {
+    } else if (c->note == TK_NOTE_OFF && !off_first) {
         tk_midi_note_off(e, track);
         key_off(e, track, c);
     } else if (c->note == TK_NOTE_CUT) {

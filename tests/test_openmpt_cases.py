@@ -22,7 +22,7 @@ PASSING = {
     "xm": (
         "Arpeggio.xm AutoVibratoSweepKeyOff.xm BidiPrecision.xm DelayCombination.xm "
         "DelayVolume.xm EnvOff.xm FT2PanLaw.xm FineVol-LinkMem.xm GlobalVolume.xm NoteLimit.xm "
-        "NoteOff.xm "
+        "NoteOff.xm NoteOff2.xm OffDelay.xm "
         "NoteOffFade.xm NoteOffVolume.xm OffsetRange.xm PanOff.xm PanSlideMem.xm "
         "PatLoop-Nested.xm PatLoop-Overflow.xm PatLoop-Various.xm PatLoop-Weird.xm "
         "PatternDelays.xm PatternDelaysRetrig.xm Pickup.xm "
