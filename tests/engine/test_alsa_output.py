@@ -81,9 +81,20 @@ def test_alsa_callback_thread_asks_for_realtime_scheduling(alsa_env: dict[str, s
         assert policies == {os.SCHED_OTHER}  # refused quietly; playback still ran
 
 
+PLAY_WITH_WATCHDOG = textwrap.dedent(
+    """
+    import faulthandler, sys
+    # A hang (seen once in CI, under load) ends with every thread's stack on stderr.
+    faulthandler.dump_traceback_later(40, exit=True)
+    from tracker.cli import main
+    sys.exit(main(["play", "--seconds", "0.5"]))
+    """
+)
+
+
 def test_tracker_play_uses_the_system_default_without_jack(alsa_env: dict[str, str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tracker.cli", "play", "--seconds", "0.5"],
+        [sys.executable, "-c", PLAY_WITH_WATCHDOG],
         capture_output=True,
         text=True,
         env=alsa_env,
