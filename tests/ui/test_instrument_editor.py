@@ -14,9 +14,11 @@ from textual.pilot import Pilot
 
 from tracker.model import (
     Envelope,
+    EnvelopePoint,
     Filter,
     Instrument,
     Oscillator,
+    PointEnvelope,
     SampleInstrument,
     SampleRef,
     SynthInstrument,
@@ -30,6 +32,7 @@ from tracker.ui.widgets.instrument_editor import (
     loop_ruler,
     nudge,
     params_for,
+    points_levels,
     value_at,
     waveform_extents,
 )
@@ -520,3 +523,31 @@ def test_snapshot_sample(snap_compare: Any) -> None:
         amp_env=Envelope(attack_s=0.0, decay_s=0.5, sustain=0.0, release_s=0.2),
     )
     assert snap_compare(EditorApp(instrument, decaying_sine()), terminal_size=(80, 24))
+
+
+def test_a_drawn_envelope_is_drawn_through_its_points() -> None:
+    ramp = PointEnvelope(
+        points=[EnvelopePoint(tick=0, value=1.0), EnvelopePoint(tick=10, value=0.0)]
+    )
+    assert points_levels(ramp, 11) == pytest.approx([1 - k / 10 for k in range(11)])
+    held = PointEnvelope(points=[EnvelopePoint(tick=0, value=0.5)])
+    assert points_levels(held, 4) == [0.5] * 4
+
+
+async def test_an_imported_instruments_drawn_envelope_is_what_the_editor_shows() -> None:
+    # It shapes the note instead of the ADSR, so the amp envelope's graph is the drawn one.
+    drawn = PointEnvelope(
+        points=[EnvelopePoint(tick=0, value=0.0), EnvelopePoint(tick=4, value=1.0)]
+    )
+    plain = sample_instrument()
+    app = EditorApp(plain)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await go_to(pilot, "amp_env.attack_s")
+        before = screen_lines(editor)
+    app = EditorApp(plain.model_copy(update={"volume_envelope": drawn}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await go_to(pilot, "amp_env.attack_s")
+        after = screen_lines(editor)
+    changed = [y for y, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    assert changed
+    assert all(any(0x2800 <= ord(char) <= 0x28FF for char in after[y]) for y in changed)

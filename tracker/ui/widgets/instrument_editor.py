@@ -27,7 +27,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tracker.model import NOTE_MAX, NOTE_MIN, Envelope, Instrument, SampleInstrument, note_name
+from tracker.model import (
+    NOTE_MAX,
+    NOTE_MIN,
+    Envelope,
+    Instrument,
+    PointEnvelope,
+    SampleInstrument,
+    note_name,
+)
 from tracker.model.instrument import (
     ENVELOPE_MAX_S,
     SAMPLE_MAX_FRAMES,
@@ -359,12 +367,30 @@ def envelope_levels(envelope: Envelope, columns: int) -> list[float]:
     return levels
 
 
-def envelope_art(envelope: Envelope, width: int, height: int) -> list[str]:
-    """``height`` lines of ``width`` cells drawing the envelope's curve in braille."""
+def points_levels(envelope: PointEnvelope, columns: int) -> list[float]:
+    """A drawn envelope's level (0..1) in each of ``columns`` columns: its ticks spread evenly
+    from the first point to the last, straight lines between points as the kernel plays them."""
+    ticks = [point.tick for point in envelope.points]
+    values = [point.value for point in envelope.points]
+    last = max(ticks[-1], 1)
+    return [
+        float(np.interp(column * last / max(columns - 1, 1), ticks, values))
+        for column in range(columns)
+    ]
+
+
+def envelope_art(envelope: Envelope | PointEnvelope, width: int, height: int) -> list[str]:
+    """``height`` lines of ``width`` cells drawing the envelope's curve in braille: an ADSR,
+    or a drawn envelope (an imported FastTracker II instrument's), which plays instead."""
     canvas = DotCanvas(width, height)
     bottom = canvas.height - 1
     previous = bottom  # a note starts from silence
-    for x, level in enumerate(envelope_levels(envelope, canvas.width)):
+    if isinstance(envelope, PointEnvelope):
+        levels = points_levels(envelope, canvas.width)
+        previous = round((1.0 - levels[0]) * bottom)
+    else:
+        levels = envelope_levels(envelope, canvas.width)
+    for x, level in enumerate(levels):
         y = round((1.0 - level) * bottom)
         canvas.line_down(x, previous, y)
         previous = y
@@ -771,6 +797,9 @@ class InstrumentEditor(ScrollView, can_focus=True):
             return [self._fit(row, width) for row in rows]
         envelope = getattr(self._instrument, group.envelope)
         assert isinstance(envelope, Envelope)
+        drawn = getattr(self._instrument, "volume_envelope", None)
+        if group.envelope == "amp_env" and drawn is not None:
+            envelope = drawn  # it shapes the note instead of the ADSR: show what is heard
         graph_style = self._style("graph")
         beside = width - PARAM_WIDTH - GRAPH_GAP
         if beside >= GRAPH_MIN_WIDTH:
