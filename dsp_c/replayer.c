@@ -350,7 +350,9 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                     period = (int32_t)((float)period * exp2f(-(float)ch->finetune / 1536.0f));
             }
             ch->note = c->note;
-            if (tone_porta && old) {
+            if (tone_porta && (old || ft2(e))) {
+                /* FT2 slides a sounding note, and starts nothing when none sounds (a
+                 * stopped note is not picked up again: 3xx-no-old-samp.xm) */
                 ch->target_units = pitch;
                 ch->target_period = period;
             } else if (old && ins->glide_s > 0.0f && old->ins == ins && !old->released) {
@@ -611,7 +613,9 @@ static void volume_column_tick(tk_engine *e, tk_channel *ch, uint8_t p)
     case 0x6: ch->volume = clampi(ch->volume - y, 0, 64); break;
     case 0x7: ch->volume = clampi(ch->volume + y, 0, 64); break;
     case 0xB: vibrato(e, ch); ch->held_by_effect = 1; break;
-    case 0xD: ch->pan = clampi(ch->pan - y, 0, 255); break;
+    case 0xD: /* FT2 takes a left slide of 0 to hard left (PanSlideZero.xm) */
+        ch->pan = y == 0 && ft2(e) ? 0 : clampi(ch->pan - y, 0, 255);
+        break;
     case 0xE: ch->pan = clampi(ch->pan + y, 0, 255); break;
     case 0xF: drop_held_pitch(ch); tone_porta(e, ch); break;
     default: break;
@@ -677,7 +681,11 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     switch (fx.cmd) {
     case FX_PORTA_UP: remember(&ch->mem_porta_up, p); break;
     case FX_PORTA_DOWN: remember(&ch->mem_porta_down, p); break;
-    case FX_TONE_PORTA: remember(&ch->mem_tone_porta, p); break;
+    case FX_TONE_PORTA:
+        /* FT2 ignores 3xx's parameter beside the volume column's Mx (TonePortamentoMemory.xm) */
+        if (!(ft2(e) && ch->volume_column_porta))
+            remember(&ch->mem_tone_porta, p);
+        break;
     case FX_VIBRATO: remember_nibbles(&ch->mem_vibrato, p); break;
     case FX_TONE_VOL:
     case FX_VIB_VOL:
@@ -756,7 +764,10 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
         case 0x2: drop_held_pitch(ch); slide_up(e, track, -4 * remember(&ch->mem_fine_down, y)); break;
         case 0x3: ch->glissando = y != 0; break;
         case 0x4: ch->vibrato_wave = y & 7; break;
-        case 0x5: ch->finetune = (int8_t)(y * 16 - 128); break;
+        case 0x5: /* FT2 reads E5x only beside a note (trigger(), finetune.xm) */
+            if (!ft2(e))
+                ch->finetune = (int8_t)(y * 16 - 128);
+            break;
         case 0x6:
             if (y == 0) {
                 ch->loop_row = (uint8_t)e->row;
@@ -966,6 +977,9 @@ static void row_start(tk_engine *e, uint32_t track)
     uint32_t offset = 0;
 
     resolve_params(e, ch, c, columns);
+    ch->volume_column_porta = 0;
+    for (uint32_t i = 0; i < columns; i++)
+        ch->volume_column_porta |= c->fx[i].cmd == FX_VOLUME_COLUMN && c->fx[i].param >= 0xF0;
     if (ft2(e) && ch->held_by_effect) { /* a vibrato that stops sets the pitch back */
         int vibrates = 0;
         for (uint32_t i = 0; i < columns; i++)

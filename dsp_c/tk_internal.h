@@ -138,6 +138,7 @@ typedef struct tk_channel {
     uint8_t tremor_off;             /* Txy: silent this tick */
     uint8_t key_off_tick;           /* Kxx: tick at which the key is released, 0xff none */
     int32_t held_units;             /* FT2: the last vibrato's offset, kept until the pitch is set */
+    uint8_t volume_column_porta;    /* the row has the volume column's Mx (FT2 ignores a 3xx beside it) */
     uint8_t held_by_effect;         /* ...by a vibrato command (4xy, 6xy, VBx) */
     /* Scream Tracker 3 */
     uint8_t st3_memory;             /* the last non-zero parameter of D, E, F, I, J, K, L, Q, R, S */

@@ -20,13 +20,14 @@ PASSING = {
         "PortaSmpChange.mod PortaTarget.mod"
     ),
     "xm": (
-        "Arpeggio.xm AutoVibratoSweepKeyOff.xm BidiPrecision.xm DelayCombination.xm "
+        "3xx-no-old-samp.xm 3xx-no-old-samp-noft.xm Arpeggio.xm AutoVibratoSweepKeyOff.xm BidiPrecision.xm DelayCombination.xm "
         "DelayVolume.xm EnvOff.xm FT2PanLaw.xm FineVol-LinkMem.xm GlobalVolume.xm NoteLimit.xm "
         "NoteOff.xm NoteOff2.xm OffDelay.xm "
         "NoteOffFade.xm NoteOffVolume.xm OffsetRange.xm PanOff.xm PanSlideMem.xm "
         "PatLoop-Nested.xm PatLoop-Overflow.xm PatLoop-Various.xm PatLoop-Weird.xm "
         "PatternDelays.xm PatternDelaysRetrig.xm Pickup.xm "
-        "Porta-LinkMem.xm Porta-LinkMem_old.xm Tremor.xm TremorInstr.xm TremorRecover.xm "
+        "Porta-LinkMem.xm Porta-LinkMem_old.xm PortaJustStoppedNote.xm "
+        "TonePortamentoMemory.xm Tremor.xm TremorInstr.xm TremorRecover.xm "
         "delay1.xm delay2.xm delay3.xm delaycut.xm "
         "pathead.xm"
     ),
