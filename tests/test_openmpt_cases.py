@@ -20,7 +20,8 @@ PASSING = {
         "PortaSmpChange.mod PortaTarget.mod"
     ),
     "xm": (
-        "3xx-no-old-samp.xm 3xx-no-old-samp-noft.xm Arpeggio.xm AutoVibratoSweepKeyOff.xm BidiPrecision.xm DelayCombination.xm "
+        "3xx-no-old-samp.xm 3xx-no-old-samp-noft.xm Arpeggio.xm AutoVibratoSweepKeyOff.xm "
+        "BidiPrecision.xm DelayCombination.xm "
         "DelayVolume.xm EnvOff.xm FT2PanLaw.xm FineVol-LinkMem.xm GlobalVolume.xm NoteLimit.xm "
         "NoteOff.xm NoteOff2.xm OffDelay.xm "
         "NoteOffFade.xm NoteOffVolume.xm OffsetRange.xm PanOff.xm PanSlideMem.xm "
