@@ -3,9 +3,6 @@
 player), and compared by the conformance recipe (tests/conformance.py). A module is a few rows
 on the first track of one 64-row pattern at speed 6, playing looped square and sine waves
 (and a decaying sine for offsets and retriggers).
-
-A case that plays differently today is an xfail with the metrics it misses: strict, so the
-day the kernel plays it as FastTracker II does the mark has to go.
 """
 
 from __future__ import annotations
@@ -120,8 +117,6 @@ class Case:
     command ``Vxx`` first; the rest of the 64 are empty (speed 6, so 7.68 s)."""
     order: tuple[int, ...] = (0,)
     frequencies: Literal["linear", "amiga"] = "linear"
-    differs: str | None = None
-    """What our render misses today and why, from the metrics: the case is a strict xfail."""
 
 
 TITLE_BYTES = 20
@@ -243,17 +238,7 @@ CASES: dict[str, Case] = {
 }
 
 
-PARAMS = [
-    pytest.param(
-        name,
-        id=name,
-        marks=[] if case.differs is None else [pytest.mark.xfail(strict=True, reason=case.differs)],
-    )
-    for name, case in CASES.items()
-]
-
-
-@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.parametrize("name", list(CASES))
 def test_xm_effect_plays_as_openmpt123_plays_it(name: str, tmp_path: Path) -> None:
     path = tmp_path / "case.xm"
     path.write_bytes(save_xm(module(CASES[name], title=name)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import shutil
 import struct
 import time
 import tracemalloc
@@ -21,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conformance import OPENMPT123, OPENMPT_MODS, render_reference
+from tests.conformance import OPENMPT_MODS, render_reference
 from tests.io.xm_builder import (
     RawEnvelope,
     RawInstrument,
@@ -956,7 +955,6 @@ def test_openmpt_test_modules_load_and_save_back(path: str) -> None:
         assert save_xm(project)  # check_loaded compared what it saved
 
 
-@pytest.mark.skipif(shutil.which(OPENMPT123) is None, reason="openmpt123 is not installed")
 @pytest.mark.parametrize(
     "name",
     [
