@@ -32,6 +32,7 @@ enum { FX_ARP = 0x0, FX_PORTA_UP, FX_PORTA_DOWN, FX_TONE_PORTA, FX_VIBRATO, FX_T
 #define FX_TREMOR     FX('T')
 #define FX_VOLUME_COLUMN FX('V')     /* FastTracker II's volume-column commands 60..FF */
 #define FX_EXTRA_FINE FX('X')
+#define FX_FINE_VIBRATO FX('U')      /* Scream Tracker 3's Uxy */
 
 static int32_t clampi(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
@@ -43,7 +44,6 @@ static int st3(const tk_engine *e) { return e->song->playback == TK_PLAY_SCREAMT
 /* An XM with Amiga frequencies slides its period as ST3 does (in the same quarter units). */
 static int ft2_periods(const tk_engine *e) { return ft2(e) && e->song->amiga_slides; }
 static int st3_periods(const tk_engine *e) { return st3(e) || ft2_periods(e); }
-#define FX_FINE_VIBRATO FX('U')
 /* Songs from other trackers: a sample's own volume becomes the channel's volume. */
 static int module(const tk_engine *e) { return e->song->playback != TK_PLAY_NATIVE; }
 
@@ -232,6 +232,26 @@ static int32_t finetune_nibble(const tk_engine *e, uint32_t track, const tk_cell
     return x;
 }
 
+/* The track's note starts on a new voice (the sounding one fades): the instrument's sample
+ * the note maps to, stepped by the replayer's ticks. */
+static tk_voice *start_voice(tk_engine *e, uint32_t track, const tk_instrument *ins, uint8_t note,
+                             float pitch_units, uint32_t offset_frames)
+{
+    tk_channel *ch = &e->channel[track];
+    tk_voice *old = tk_channel_voice(e, track);
+    if (old)
+        tk_voice_fade(e, old);
+    uint8_t zone = tk_zone_number(ins, note);
+    tk_voice *v = tk_voice_alloc(e);
+    tk_voice_start(e, v, tk_instrument_zone(ins, zone), ch->instrument, (uint8_t)track, pitch_units,
+                   offset_frames);
+    v->zone = zone;
+    v->replayer_ticks = v->fresh = 1;
+    ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
+    ch->voice_serial = v->serial;
+    return v;
+}
+
 /* 3xx, 5xy and the volume column's Fx all slide to the note instead of starting it. */
 static int is_tone_porta(tk_fx fx)
 {
@@ -360,21 +380,14 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
                 ch->period = period; /* ProTracker: only 3xx sets a target (PortaTarget.mod) */
                 tk_voice_legato(e, old, (float)pitch);
             } else {
-                if (old)
-                    tk_voice_fade(e, old);
-                tk_voice *v = tk_voice_alloc(e);
                 /* ProTracker: 9xx past the end of a looped sample starts it in its loop. */
                 if (amiga(e) && ins->loop_mode != TK_LOOP_NONE && offset_frames >= ins->sample_frames)
                     offset_frames = ins->loop_start_frames;
-                tk_voice_start(e, v, zone, ch->instrument, (uint8_t)track, (float)pitch, offset_frames);
-                v->zone = tk_zone_number(ins, c->note);
-                v->replayer_ticks = v->fresh = 1;
+                tk_voice *v = start_voice(e, track, ins, c->note, (float)pitch, offset_frames);
                 ch->retrig_count = 0;
                 ch->held_units = ch->pitch_offset_units = 0;
                 ch->tremor_off = 0;
                 ch->cut = 0;
-                ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
-                ch->voice_serial = v->serial;
                 ch->pitch_units = ch->target_units = pitch;
                 ch->period = period; /* ProTracker: only 3xx sets a target (PortaTarget.mod) */
                 if (!(ch->vibrato_wave & 4))
@@ -408,7 +421,6 @@ static void trigger(tk_engine *e, uint32_t track, const tk_cell *c, int tone_por
 static void retrigger(tk_engine *e, uint32_t track)
 {
     tk_channel *ch = &e->channel[track];
-    tk_voice *old = tk_channel_voice(e, track);
     const tk_instrument *ins = instrument(e, ch->instrument);
     /* A sample that has played to its end starts again too (ProTracker, FastTracker II):
      * only a track that never played a note has nothing to retrigger. */
@@ -416,14 +428,7 @@ static void retrigger(tk_engine *e, uint32_t track)
         return;
     if (st3(e) && ch->cut) /* ST3 does not start a cut note again (RetrigAfterNoteCut.s3m) */
         return;
-    if (old)
-        tk_voice_fade(e, old);
-    tk_voice *v = tk_voice_alloc(e);
-    tk_voice_start(e, v, zone_of(ins, ch->note), ch->instrument, (uint8_t)track, (float)ch->pitch_units, 0);
-    v->zone = tk_zone_number(ins, ch->note);
-    v->replayer_ticks = v->fresh = 1;
-    ch->voice = v->active ? (int16_t)(v - e->voice) : -1;
-    ch->voice_serial = v->serial;
+    start_voice(e, track, ins, ch->note, (float)ch->pitch_units, 0);
     uint32_t to_control = tk_frames_to_control(e);
     apply_channel(e, track, amiga(e) ? 0 : to_control, to_control);
 }
@@ -449,33 +454,28 @@ static void slide_byte(int32_t *value, int32_t fallback, uint8_t param)
     *value = clampi(v, 0, 255);
 }
 
+/* *value moves toward target by speed, and stops there. */
+static void approach(int32_t *value, int32_t target, int32_t speed)
+{
+    if (*value < target)
+        *value = *value + speed > target ? target : *value + speed;
+    else if (*value > target)
+        *value = *value - speed < target ? target : *value - speed;
+}
+
 static void tone_porta(tk_engine *e, tk_channel *ch)
 {
     if (amiga(e)) {
-        int32_t speed = ch->mem_tone_porta;
         if (ch->target_period == 0)
             return;
-        if (ch->period < ch->target_period)
-            ch->period = ch->period + speed > ch->target_period ? ch->target_period : ch->period + speed;
-        else if (ch->period > ch->target_period)
-            ch->period = ch->period - speed < ch->target_period ? ch->target_period : ch->period - speed;
+        approach(&ch->period, ch->target_period, ch->mem_tone_porta);
         if (ch->period == ch->target_period)
             ch->target_period = 0; /* reached: a later 3xx has nowhere to go (PortaTarget.mod) */
-        return;
+    } else if (st3_periods(e)) {
+        approach(&ch->period, ch->target_period, ch->mem_tone_porta * 4);
+    } else {
+        approach(&ch->pitch_units, ch->target_units, ch->mem_tone_porta * 4);
     }
-    if (st3_periods(e)) {
-        int32_t speed = ch->mem_tone_porta * 4;
-        if (ch->period < ch->target_period)
-            ch->period = ch->period + speed > ch->target_period ? ch->target_period : ch->period + speed;
-        else if (ch->period > ch->target_period)
-            ch->period = ch->period - speed < ch->target_period ? ch->target_period : ch->period - speed;
-        return;
-    }
-    int32_t speed = ch->mem_tone_porta * 4;
-    if (ch->pitch_units < ch->target_units)
-        ch->pitch_units = ch->pitch_units + speed > ch->target_units ? ch->target_units : ch->pitch_units + speed;
-    else if (ch->pitch_units > ch->target_units)
-        ch->pitch_units = ch->pitch_units - speed < ch->target_units ? ch->target_units : ch->pitch_units - speed;
 }
 
 /* FT2's LFO: half a cycle of 32 steps from its table, the ramp's sign taken from a
@@ -743,16 +743,15 @@ static void fx_row(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_TREMOR: remember(&ch->mem_tremor, p); break;
     case FX_VOLUME_COLUMN: volume_column_row(ch, p); break;
     case FX_EXTRA_FINE:
-        /* ModPlug's X6x in XM files: the row lasts x ticks longer, every channel's adding up
-         * and each repetition of the row too (PatternDelays.xm) */
-        if (x == 0x6 && !e->in_pattern_delay)
-            e->row_extra_ticks += y;
-        else if (x == 0x1 || x == 0x2)
+        if (x == 0x1 || x == 0x2) {
             drop_held_pitch(ch);
-        if (x == 0x1)
-            slide_up(e, track, remember(&ch->mem_extra_fine_up, y));
-        else if (x == 0x2)
-            slide_up(e, track, -(int32_t)remember(&ch->mem_extra_fine_down, y));
+            slide_up(e, track, x == 0x1 ? remember(&ch->mem_extra_fine_up, y)
+                                        : -(int32_t)remember(&ch->mem_extra_fine_down, y));
+        } else if (x == 0x6 && !e->in_pattern_delay) {
+            /* ModPlug's X6x in XM files: the row lasts x ticks longer, every channel's adding
+             * up and each repetition of the row too (PatternDelays.xm) */
+            e->row_extra_ticks += y;
+        }
         break;
     case FX_CUTOFF: ch->cutoff = p; break;
     case FX_RESONANCE: ch->resonance = p; break;
@@ -819,6 +818,15 @@ static uint32_t ft2_arpeggio_phase(const tk_engine *e)
     return countdown == 16 ? 0 : 2;
 }
 
+/* Axy, 5xy and 6xy on the ticks after the first, by the song's tracker's rules. */
+static void tick_volume_slide(const tk_engine *e, tk_channel *ch)
+{
+    if (st3(e))
+        st3_volume_slide(ch, ch->mem_volslide);
+    else
+        volume_slide(ch, ch->mem_volslide);
+}
+
 static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
 {
     tk_channel *ch = &e->channel[track];
@@ -870,27 +878,16 @@ static void fx_tick(tk_engine *e, uint32_t track, tk_fx fx)
     case FX_TONE_VOL:
         drop_held_pitch(ch);
         tone_porta(e, ch);
-        if (st3(e))
-            st3_volume_slide(ch, ch->mem_volslide);
-        else
-            volume_slide(ch, ch->mem_volslide);
+        tick_volume_slide(e, ch);
         break;
     case FX_VIB_VOL:
         vibrato(e, ch);
         ch->held_by_effect = 1;
-        if (st3(e))
-            st3_volume_slide(ch, ch->mem_volslide);
-        else
-            volume_slide(ch, ch->mem_volslide);
+        tick_volume_slide(e, ch);
         break;
     case FX_FINE_VIBRATO: vibrato(e, ch); break;
     case FX_TREMOLO: tremolo(e, ch); break;
-    case FX_VOLSLIDE:
-        if (st3(e))
-            st3_volume_slide(ch, ch->mem_volslide);
-        else
-            volume_slide(ch, ch->mem_volslide);
-        break;
+    case FX_VOLSLIDE: tick_volume_slide(e, ch); break;
     case FX_GLOBAL_SLIDE: {
         int32_t g = e->global_volume;
         uint8_t m = ch->mem_global_slide;
@@ -977,27 +974,22 @@ static void row_start(tk_engine *e, uint32_t track)
     uint32_t offset = 0;
 
     resolve_params(e, ch, c, columns);
+    int vibrates = 0, key_off_now = 0;
     ch->volume_column_porta = 0;
-    for (uint32_t i = 0; i < columns; i++)
-        ch->volume_column_porta |= c->fx[i].cmd == FX_VOLUME_COLUMN && c->fx[i].param >= 0xF0;
-    if (ft2(e) && ch->held_by_effect) { /* a vibrato that stops sets the pitch back */
-        int vibrates = 0;
-        for (uint32_t i = 0; i < columns; i++)
-            vibrates |= c->fx[i].cmd == FX_VIBRATO || c->fx[i].cmd == FX_VIB_VOL ||
-                        (c->fx[i].cmd == FX_VOLUME_COLUMN && (c->fx[i].param >> 4) == 0xB);
-        if (!vibrates)
-            drop_held_pitch(ch);
+    for (uint32_t i = 0; i < columns; i++) {
+        uint8_t cmd = c->fx[i].cmd, param = c->fx[i].param;
+        ch->volume_column_porta |= cmd == FX_VOLUME_COLUMN && param >= 0xF0;
+        vibrates |= cmd == FX_VIBRATO || cmd == FX_VIB_VOL || (cmd == FX_VOLUME_COLUMN && (param >> 4) == 0xB);
+        key_off_now |= cmd == FX_KEY_OFF && param == 0;
     }
-    /* FT2 ignores the note and instrument beside a K00 (KeyOff2.xm) */
+    if (ft2(e) && ch->held_by_effect && !vibrates)
+        drop_held_pitch(ch); /* FT2: a vibrato that stops sets the pitch back */
     tk_cell without;
-    for (uint32_t i = 0; ft2(e) && i < columns; i++) {
-        if (c->fx[i].cmd == FX_KEY_OFF && c->fx[i].param == 0) {
-            without = *c;
-            without.note = TK_NOTE_NONE;
-            without.instrument = TK_INSTR_NONE;
-            c = &without;
-            break;
-        }
+    if (ft2(e) && key_off_now) { /* FT2 ignores the note and instrument beside a K00 (KeyOff2.xm) */
+        without = *c;
+        without.note = TK_NOTE_NONE;
+        without.instrument = TK_INSTR_NONE;
+        c = &without;
     }
 
     /* ProTracker: a note delayed past the row's last tick plays on the next row's first one,
