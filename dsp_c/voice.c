@@ -239,7 +239,7 @@ void tk_voice_update(tk_engine *e, tk_voice *v, uint32_t advance_frames, uint32_
         uint32_t left = advance_frames;
         while (left >= v->tick_frames_left) {
             left -= v->tick_frames_left;
-            v->tick_frames_left = tick_frames(e) + tk_frames_to_control(e); /* the first update's advance */
+            v->tick_frames_left = tick_frames(e);
             tk_voice_step_tick(v);
         }
         v->tick_frames_left -= left;

@@ -261,6 +261,19 @@ def test_a_live_note_steps_its_envelope_by_the_clock() -> None:
     np.testing.assert_allclose(level, [1, 0.75, 0.5, 0.25, 0, 0], atol=1e-3)
 
 
+def test_a_live_notes_clock_keeps_to_the_tick_over_a_long_envelope() -> None:
+    # one step each tick length, not a frame more: over 30 ticks it stays on its tick
+    ramp = envelope((0, 1.0), (40, 0.0))
+    played = make_song(
+        ["--- .. .. ..."], [dc_sample(volume_envelope=ramp)], playback="fasttracker2", length=16
+    )
+    run = start(played, play=False)
+    run.kernel.note_on(0, 57, 1)
+    level = tick_end(run.render(31 * TICK)) / 0.5 / side(0)
+
+    np.testing.assert_allclose(level[[10, 20, 30]], [0.75, 0.5, 0.25], atol=1e-3)
+
+
 def zoned(low: float, high: float, **fields: object) -> object:
     """A dc instrument playing `low` below C-5 and a zone of `high` (volume 1) from C-5 up."""
     own, other = dc_sample(low), dc_sample(high)
